@@ -1,0 +1,231 @@
+/* offauth-reason.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "offauth"
+
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "offauth-reason.h"
+
+typedef struct
+{
+  const char *code;
+  const char *message;
+  const char *next_step;
+  const char *detail;
+} ReasonInfo;
+
+#define PAUSED N_("Offline payments are paused on this kiosk.")
+#define NOT_VALID N_("This payment code is not valid.")
+#define ANOTHER_METHOD N_("Ask for another payment method.")
+#define LIMIT_REACHED N_("The payer's offline limit is reached.")
+#define NEEDS_ONLINE N_("This amount needs an online check.")
+#define CONNECT_OR_OTHER N_("Connect the kiosk or take another method.")
+#define SCAN_SCREEN_AGAIN N_("Ask the payer to scan the code on the screen again.")
+#define BLOCKED N_("This wallet is blocked by its issuer.")
+
+static const ReasonInfo reasons[OFFAUTH_N_REASONS] = {
+  [OFFAUTH_REASON_NONE] = { "approved", N_("Approved."), NULL, NULL },
+  [OFFAUTH_REASON_NOT_ENROLLED] = {
+    "not_enrolled", PAUSED, N_("Call the merchant."),
+    N_("The kiosk is not set up for offline payments. The merchant must enrol it.") },
+  [OFFAUTH_REASON_BUNDLE_EXPIRED] = {
+    "bundle_expired", PAUSED, N_("Connect the kiosk or call the merchant."),
+    N_("The kiosk's trust data is out of date. Connecting the kiosk renews it.") },
+  [OFFAUTH_REASON_CLOCK_UNTRUSTED] = {
+    "clock_untrusted", PAUSED, N_("Call the merchant."),
+    N_("The kiosk's clock is wrong. The merchant must set it, or connect the kiosk.") },
+  [OFFAUTH_REASON_UPLOAD_OVERDUE] = {
+    "upload_overdue", PAUSED, N_("Connect the kiosk to upload the waiting sales."),
+    N_("Sales have waited too long to be uploaded.") },
+  [OFFAUTH_REASON_OVER_TERMINAL_CAP] = {
+    "over_terminal_cap", PAUSED, N_("Connect the kiosk to upload the waiting sales."),
+    N_("Too many sales, or too much money, wait to be uploaded.") },
+  [OFFAUTH_REASON_MALFORMED] = { "malformed", NOT_VALID, ANOTHER_METHOD, NULL },
+  [OFFAUTH_REASON_BAD_PAYER_SIGNATURE] = { "bad_payer_signature", NOT_VALID, ANOTHER_METHOD, NULL },
+  [OFFAUTH_REASON_ALREADY_RECORDED] = {
+    "already_recorded", N_("This code was used for an earlier sale."),
+    N_("Ask the payer to create a new payment."), NULL },
+  [OFFAUTH_REASON_UNKNOWN_ISSUER_KEY] = { "unknown_issuer_key", NOT_VALID, ANOTHER_METHOD, NULL },
+  [OFFAUTH_REASON_ISSUER_KEY_EXPIRED] = { "issuer_key_expired", NOT_VALID, ANOTHER_METHOD, NULL },
+  [OFFAUTH_REASON_BAD_ISSUER_SIGNATURE] = { "bad_issuer_signature", NOT_VALID, ANOTHER_METHOD, NULL },
+  [OFFAUTH_REASON_WRONG_TERMINAL] = {
+    "wrong_terminal", N_("This payment was made for another kiosk."), SCAN_SCREEN_AGAIN, NULL },
+  [OFFAUTH_REASON_REQUEST_UNKNOWN] = {
+    "request_unknown", N_("This payment is not for the request on the screen."),
+    SCAN_SCREEN_AGAIN, NULL },
+  [OFFAUTH_REASON_REQUEST_SUPERSEDED] = {
+    "request_superseded", N_("This payment is for an earlier request."),
+    SCAN_SCREEN_AGAIN, NULL },
+  [OFFAUTH_REASON_REQUEST_MISMATCH] = {
+    "request_mismatch", N_("This payment does not match the request on the screen."),
+    SCAN_SCREEN_AGAIN, NULL },
+  [OFFAUTH_REASON_REQUEST_USED] = {
+    "request_used", N_("This request was already paid by another payment."),
+    N_("Start a new payment."), NULL },
+  [OFFAUTH_REASON_REQUEST_EXPIRED] = {
+    "request_expired", N_("The payment request has expired."),
+    N_("Start the payment again."), NULL },
+  [OFFAUTH_REASON_NOT_YET_VALID] = {
+    "not_yet_valid", N_("The payer's wallet is not valid yet."), ANOTHER_METHOD, NULL },
+  [OFFAUTH_REASON_EXPIRED] = {
+    "expired", N_("The payer's wallet has expired."),
+    N_("Ask the payer to renew it, or for another payment method."), NULL },
+  [OFFAUTH_REASON_CURRENCY_MISMATCH] = {
+    "currency_mismatch", N_("The payer's wallet is for another currency."), ANOTHER_METHOD, NULL },
+  [OFFAUTH_REASON_REVOKED] = { "revoked", BLOCKED, ANOTHER_METHOD, NULL },
+  [OFFAUTH_REASON_NEGATIVE_LIST] = { "negative_list", BLOCKED, ANOTHER_METHOD, NULL },
+  [OFFAUTH_REASON_OUT_OF_SCOPE] = {
+    "out_of_scope", N_("The payer's wallet cannot be used at this stall."), ANOTHER_METHOD, NULL },
+  [OFFAUTH_REASON_COUNTER_REUSED] = {
+    "counter_reused", N_("This wallet already spent this payment elsewhere."),
+    ANOTHER_METHOD, NULL },
+  [OFFAUTH_REASON_OVER_PAYMENT_LIMIT] = { "over_payment_limit", LIMIT_REACHED, ANOTHER_METHOD, NULL },
+  [OFFAUTH_REASON_REVOCATION_STALE] = { "revocation_stale", NEEDS_ONLINE, CONNECT_OR_OTHER, NULL },
+  [OFFAUTH_REASON_OVER_OFFLINE_COUNT] = { "over_offline_count", LIMIT_REACHED, ANOTHER_METHOD, NULL },
+  [OFFAUTH_REASON_OVER_OFFLINE_TOTAL] = { "over_offline_total", LIMIT_REACHED, ANOTHER_METHOD, NULL },
+  [OFFAUTH_REASON_OVER_FLOOR_LIMIT] = { "over_floor_limit", NEEDS_ONLINE, CONNECT_OR_OTHER, NULL },
+  [OFFAUTH_REASON_STORAGE_UNAVAILABLE] = {
+    "storage_unavailable", N_("The sale could not be saved. Nothing was charged."),
+    N_("Try again; call the merchant if it repeats."), NULL },
+};
+
+const char *
+offauth_reason_code (OffauthReason reason)
+{
+  if ((guint) reason >= OFFAUTH_N_REASONS)
+    return "unknown";
+  return reasons[reason].code;
+}
+
+OffauthReason
+offauth_reason_from_code (const char *code)
+{
+  for (guint i = 0; i < OFFAUTH_N_REASONS; i++)
+    if (g_strcmp0 (reasons[i].code, code) == 0)
+      return (OffauthReason) i;
+  return OFFAUTH_N_REASONS;
+}
+
+gboolean
+offauth_reason_is_terminal_state (OffauthReason reason)
+{
+  return reason >= OFFAUTH_REASON_NOT_ENROLLED && reason <= OFFAUTH_REASON_OVER_TERMINAL_CAP;
+}
+
+static const char *
+tr (const char *s)
+{
+  return s != NULL ? g_dgettext (GETTEXT_PACKAGE, s) : NULL;
+}
+
+const char *
+offauth_reason_message (OffauthReason reason)
+{
+  return (guint) reason < OFFAUTH_N_REASONS ? tr (reasons[reason].message) : NULL;
+}
+
+const char *
+offauth_reason_next_step (OffauthReason reason)
+{
+  return (guint) reason < OFFAUTH_N_REASONS ? tr (reasons[reason].next_step) : NULL;
+}
+
+const char *
+offauth_reason_detail (OffauthReason reason)
+{
+  return (guint) reason < OFFAUTH_N_REASONS ? tr (reasons[reason].detail) : NULL;
+}
+
+const char *
+offauth_garbled_message (void)
+{
+  return _("The code could not be read.");
+}
+
+const char *
+offauth_garbled_next_step (void)
+{
+  return _("Scan again.");
+}
+
+/* ISO 4217 minor-unit exponents that differ from 2. */
+static const struct
+{
+  const char *code;
+  guint       exponent;
+} exponents[] = {
+  { "BHD", 3 }, { "BIF", 0 }, { "CLP", 0 }, { "DJF", 0 }, { "GNF", 0 }, { "IQD", 3 },
+  { "ISK", 0 }, { "JOD", 3 }, { "JPY", 0 }, { "KMF", 0 }, { "KRW", 0 }, { "KWD", 3 },
+  { "LYD", 3 }, { "OMR", 3 }, { "PYG", 0 }, { "RWF", 0 }, { "TND", 3 }, { "UGX", 0 },
+  { "VND", 0 }, { "VUV", 0 }, { "XAF", 0 }, { "XOF", 0 }, { "XPF", 0 },
+};
+
+static const struct
+{
+  const char *code;
+  const char *symbol;
+} symbols[] = {
+  { "EUR", "€" }, { "USD", "$" }, { "GBP", "£" }, { "JPY", "¥" }, { "INR", "₹" },
+  { "PLN", "zł" }, { "SEK", "kr" }, { "NOK", "kr" }, { "DKK", "kr" },
+};
+
+guint
+offauth_currency_exponent (const char *currency)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (exponents); i++)
+    if (g_strcmp0 (exponents[i].code, currency) == 0)
+      return exponents[i].exponent;
+  return 2;
+}
+
+gchar *
+offauth_format_amount (guint64     amount,
+                       const char *currency)
+{
+  const struct lconv *lc = localeconv ();
+  const char *symbol = currency;
+  const char *point = lc->mon_decimal_point && *lc->mon_decimal_point ? lc->mon_decimal_point : ".";
+  const char *sep = lc->mon_thousands_sep ? lc->mon_thousands_sep : "";
+  gboolean precedes = lc->p_cs_precedes == CHAR_MAX ? TRUE : lc->p_cs_precedes != 0;
+  gboolean space = lc->p_sep_by_space == CHAR_MAX ? FALSE : lc->p_sep_by_space != 0;
+  guint exponent = offauth_currency_exponent (currency);
+  guint64 unit = 1;
+  g_autofree gchar *whole = NULL;
+  GString *num = g_string_new (NULL);
+  GString *out = g_string_new (NULL);
+  gsize len;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (symbols); i++)
+    if (g_strcmp0 (symbols[i].code, currency) == 0)
+      symbol = symbols[i].symbol;
+  if (symbol == currency)
+    space = TRUE;
+
+  for (guint i = 0; i < exponent; i++)
+    unit *= 10;
+  whole = g_strdup_printf ("%" G_GUINT64_FORMAT, amount / unit);
+  len = strlen (whole);
+  /* Group thousands as the locale does for money (grouping of 3 in every locale we ship). */
+  for (gsize i = 0; i < len; i++)
+    {
+      if (i > 0 && (len - i) % 3 == 0 && *sep)
+        g_string_append (num, sep);
+      g_string_append_c (num, whole[i]);
+    }
+  if (exponent > 0)
+    g_string_append_printf (num, "%s%0*" G_GUINT64_FORMAT, point, (int) exponent, amount % unit);
+
+  if (precedes)
+    g_string_append_printf (out, "%s%s%s", symbol, space ? " " : "", num->str);
+  else
+    g_string_append_printf (out, "%s%s%s", num->str, space ? " " : "", symbol);
+  g_string_free (num, TRUE);
+  return g_string_free (out, FALSE);
+}

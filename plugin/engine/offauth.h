@@ -1,0 +1,12 @@
+/* offauth.h: the offline authorization engine (GLib, libsodium and SQLite; no GTK).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "offauth-crypto.h"
+#include "offauth-issuer.h"
+#include "offauth-reason.h"
+#include "offauth-terminal.h"
+#include "offauth-wallet.h"
+#include "offauth-wire.h"

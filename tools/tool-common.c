@@ -1,0 +1,239 @@
+/* tool-common.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "offauth-tool"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "offauth.h"
+#include "tool-common.h"
+
+void
+tool_init (void)
+{
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  if (!offauth_init ())
+    {
+      g_printerr ("libsodium could not start\n");
+      exit (TOOL_USAGE);
+    }
+}
+
+int
+tool_fail (gboolean    json,
+           int         status,
+           const char *code,
+           const char *format,
+           ...)
+{
+  g_autofree gchar *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "ok");
+      json_builder_add_boolean_value (b, FALSE);
+      json_builder_set_member_name (b, "error");
+      json_builder_add_string_value (b, code);
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, message);
+      json_builder_end_object (b);
+      tool_print_json (b);
+    }
+  g_printerr ("%s: %s\n", g_get_prgname (), message);
+  return status;
+}
+
+/* A message argument is the text itself (OA1...), "-" for standard input, or a file. */
+gchar *
+tool_read_arg (const char  *arg,
+               GError     **error)
+{
+  gchar *contents = NULL;
+
+  if (arg == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, _("a message is missing"));
+      return NULL;
+    }
+  if (g_str_has_prefix (arg, "OA1"))
+    return g_strdup (arg);
+  if (strcmp (arg, "-") == 0)
+    {
+      GString *s = g_string_new (NULL);
+      char buf[4096];
+      size_t n;
+      while ((n = fread (buf, 1, sizeof buf, stdin)) > 0)
+        g_string_append_len (s, buf, (gssize) n);
+      contents = g_string_free (s, FALSE);
+    }
+  else if (!g_file_get_contents (arg, &contents, NULL, error))
+    return NULL;
+  /* Files and pipes end in a newline or spaces; the code itself has none. */
+  return g_strstrip (contents);
+}
+
+gboolean
+tool_parse_u64 (const char *text,
+                guint64    *out)
+{
+  return text != NULL && g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, out, NULL);
+}
+
+/* OFFAUTH_NOW fixes the clock (seconds since 1970): for tests and reproducible sessions. */
+gboolean
+tool_fixed_now (guint64 *out)
+{
+  return tool_parse_u64 (g_getenv ("OFFAUTH_NOW"), out);
+}
+
+guint64
+tool_now (void)
+{
+  guint64 now;
+
+  if (tool_fixed_now (&now))
+    return now;
+  return (guint64) (g_get_real_time () / G_USEC_PER_SEC);
+}
+
+void
+tool_print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree gchar *text = NULL;
+
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, FALSE);
+  text = json_generator_to_data (gen, NULL);
+  g_print ("%s\n", text);
+}
+
+void
+tool_json_hex (JsonBuilder  *b,
+               const char   *name,
+               const guint8 *data,
+               gsize         len)
+{
+  g_autofree gchar *hex = offauth_hex (data, len);
+
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, hex);
+}
+
+void
+tool_print_texts (gboolean    json,
+                  const char *member,
+                  GPtrArray  *texts)
+{
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "ok");
+      json_builder_add_boolean_value (b, TRUE);
+      json_builder_set_member_name (b, member);
+      json_builder_begin_array (b);
+      for (guint i = 0; i < texts->len; i++)
+        json_builder_add_string_value (b, texts->pdata[i]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      tool_print_json (b);
+      return;
+    }
+  for (guint i = 0; i < texts->len; i++)
+    g_print ("%s\n", (const char *) texts->pdata[i]);
+}
+
+void
+tool_print_text (gboolean    json,
+                 const char *member,
+                 const char *text)
+{
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "ok");
+      json_builder_add_boolean_value (b, TRUE);
+      json_builder_set_member_name (b, member);
+      json_builder_add_string_value (b, text);
+      json_builder_end_object (b);
+      tool_print_json (b);
+      return;
+    }
+  g_print ("%s\n", text);
+}
+
+static void
+print_commands (const char        *prgname,
+                const ToolCommand *commands,
+                gsize              n_commands)
+{
+  g_print (_("Usage: %s COMMAND [OPTION…]"), prgname);
+  g_print ("\n\n");
+  for (gsize i = 0; i < n_commands; i++)
+    g_print ("  %-12s %-26s %s\n", commands[i].name, commands[i].params, _(commands[i].summary));
+  g_print ("\n%s\n", _("Each command takes --help and --json. Amounts are integers in minor units. "
+                        "Exit status: 0 success or approval, 1 refusal, 2 bad usage or input."));
+}
+
+int
+tool_main (const char         *prgname,
+           const ToolCommand  *commands,
+           gsize               n_commands,
+           const GOptionEntry *common,
+           int                 argc,
+           char              **argv)
+{
+  const ToolCommand *cmd = NULL;
+  g_autoptr(GOptionContext) ctx = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *params = NULL;
+
+  tool_init ();
+  g_set_prgname (prgname);
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+      strcmp (argv[1], "help") == 0)
+    {
+      print_commands (prgname, commands, n_commands);
+      return argc < 2 ? TOOL_USAGE : TOOL_OK;
+    }
+  for (gsize i = 0; i < n_commands; i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      cmd = &commands[i];
+  if (cmd == NULL)
+    {
+      print_commands (prgname, commands, n_commands);
+      return tool_fail (FALSE, TOOL_USAGE, "usage", _("unknown command %s"), argv[1]);
+    }
+  params = g_strdup_printf ("%s %s", cmd->name, cmd->params);
+  ctx = g_option_context_new (params);
+  g_option_context_set_summary (ctx, _(cmd->summary));
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (ctx, common, GETTEXT_PACKAGE);
+  if (cmd->entries != NULL)
+    g_option_context_add_main_entries (ctx, cmd->entries, GETTEXT_PACKAGE);
+  /* The command name takes the place of the program name for the parser. */
+  argc--;
+  argv++;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return tool_fail (FALSE, TOOL_USAGE, "usage", "%s", error->message);
+  return cmd->run (argc, argv);
+}

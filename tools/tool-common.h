@@ -1,0 +1,62 @@
+/* tool-common.h: what the offauth-* tools share: arguments, JSON, exit codes.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Exit status: 0 success or approval, 1 a refusal, 2 bad usage or input. */
+enum
+{
+  TOOL_OK      = 0,
+  TOOL_REFUSED = 1,
+  TOOL_USAGE   = 2,
+};
+
+void      tool_init          (void);
+int       tool_fail          (gboolean     json,
+                              int          status,
+                              const char  *code,
+                              const char  *format,
+                              ...) G_GNUC_PRINTF (4, 5);
+gchar    *tool_read_arg      (const char  *arg,
+                              GError     **error);
+gboolean  tool_parse_u64     (const char  *text,
+                              guint64     *out);
+guint64   tool_now           (void);
+gboolean  tool_fixed_now     (guint64     *out);
+void      tool_print_json    (JsonBuilder *builder);
+void      tool_json_hex      (JsonBuilder *builder,
+                              const char  *name,
+                              const guint8 *data,
+                              gsize        len);
+
+void      tool_print_text    (gboolean     json,
+                              const char  *member,
+                              const char  *text);
+void      tool_print_texts   (gboolean     json,
+                              const char  *member,
+                              GPtrArray   *texts);
+
+typedef struct
+{
+  const char         *name;
+  const char         *params;
+  const char         *summary;
+  int               (*run) (int argc, char **argv);
+  const GOptionEntry *entries;
+} ToolCommand;
+
+/* Runs argv[1] as one of the commands, with the common options and its own. */
+int       tool_main          (const char        *prgname,
+                              const ToolCommand *commands,
+                              gsize              n_commands,
+                              const GOptionEntry *common,
+                              int                argc,
+                              char             **argv);
+
+G_END_DECLS
