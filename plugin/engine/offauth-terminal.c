@@ -1479,12 +1479,14 @@ offauth_terminal_authorize (OffauthTerminal       *t,
         }
     }
 
-  state = check_state (t, now, parsed ? req->amount : 0);
+  /* The amount counts toward the caps only once the payer's signature vouches for it. */
+  state = check_state (t, now, payer_ok ? req->amount : 0);
   if (state != OFFAUTH_REASON_NONE)
     return refuse (d, state, "%s", offauth_reason_detail (state));
 
-  /* 1. malformed */
-  if (bin == NULL)
+  /* 1. malformed. A code that does not decode to a payment's size is a bad scan
+   * (cut short, or read wrong): the cashier scans again. */
+  if (bin == NULL || bin_len != OFFAUTH_PAYMENT_SIZE)
     {
       d->garbled = TRUE;
       return refuse (d, OFFAUTH_REASON_MALFORMED, "%s", error ? error->message : "no code");

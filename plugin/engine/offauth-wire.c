@@ -529,6 +529,8 @@ offauth_bundle_sign (OffauthBundle          *b,
 
   g_return_if_fail (b->n_keys >= 1 && b->n_keys <= OFFAUTH_BUNDLE_MAX_KEYS);
 
+  for (guint i = 0; i < b->n_keys; i++)
+    offauth_key_id (b->keys[i].key_id, b->keys[i].public_key);
   qsort (b->keys, b->n_keys, sizeof b->keys[0], compare_issuer_keys);
   b->raw_len = OFFAUTH_BUNDLE_MIN_SIZE + OFFAUTH_BUNDLE_ENTRY_SIZE * b->n_keys;
   memset (d, 0, b->raw_len);
@@ -546,7 +548,6 @@ offauth_bundle_sign (OffauthBundle          *b,
       guint8 *e = d + 64 + OFFAUTH_BUNDLE_ENTRY_SIZE * i;
       OffauthIssuerKey *k = &b->keys[i];
 
-      offauth_key_id (k->key_id, k->public_key);
       memcpy (e, k->key_id, 8);
       memcpy (e + 8, k->public_key, 32);
       put_u64 (e + 40, k->not_before);
