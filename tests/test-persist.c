@@ -410,6 +410,106 @@ test_clock_behind_floor (void)
   test_world_free (w);
 }
 
+static void
+test_derived_state (void)
+{
+  static const struct
+  {
+    const char *sql;
+    const char *what;
+  } cases[] = {
+    { "UPDATE sales SET state = 2", "disagrees" },
+    { "UPDATE negative SET credential_id = x'00112233445566778899aabbccddeeff'", "negative list" },
+    { "UPDATE settings SET value = 4000000000 WHERE name = 'accepted_at'", "trusted time" },
+    { "INSERT INTO settings (name, value) VALUES ('acquirer_time', 1)", "trusted time" },
+    { "UPDATE settings SET value = 'evil' WHERE name = 'merchant_id'", "identity" },
+    { "DELETE FROM settings WHERE name = 'merchant_id'", "enrollment" },
+    { "UPDATE settings SET value = 0 WHERE name = 'cap_count'", "cap_count" },
+    { "INSERT INTO category_floors (category, floor) VALUES ('beer', 1)", "category" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      guint64 first;
+      TestWorld *w = world_with_sales (2, &first);
+      OffauthCredential cred;
+
+      g_test_message ("%s", cases[i].sql);
+      test_credential (w, &cred);
+      g_assert_true (offauth_terminal_add_negative (w->terminal, cred.credential_id, "test", &error));
+      g_assert_true (offauth_terminal_accept_clock (w->terminal, &error));
+      g_assert_true (offauth_terminal_set_category_floor (w->terminal, "wine=red", 300, &error));
+      g_assert_no_error (error);
+      test_world_reopen (w);
+      tamper (w, cases[i].sql);
+      expect_broken (w, cases[i].what);
+      test_world_free (w);
+    }
+}
+
+static void
+test_enroll_once (void)
+{
+  g_autoptr(GError) error = NULL;
+  TestWorld *w = test_world_new ();
+  OffauthTerminal *t;
+  g_autofree gchar *db2 = g_strconcat (w->db_path, "-second", NULL);
+  g_autofree gchar *lock2 = g_strconcat (db2, ".lock", NULL);
+  g_autofree gchar *wal2 = g_strconcat (db2, "-wal", NULL);
+  g_autofree gchar *shm2 = g_strconcat (db2, "-shm", NULL);
+
+  g_assert_false (offauth_terminal_enroll (w->terminal, w->bundle_text, "kiosk-9", NULL, NULL, &error));
+  g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE);
+  g_clear_error (&error);
+
+  /* A second database beside another terminal's key never takes that key over. */
+  {
+    g_autofree gchar *key2 = g_strconcat (db2, ".key", NULL);
+    g_autoptr(OffauthSecretKey) k = test_key (6);
+    g_assert_true (offauth_secret_key_save (k, key2, &error));
+    t = offauth_terminal_open (db2, OFFAUTH_OPEN_DEFAULT, &error);
+    g_assert_no_error (error);
+    offauth_terminal_set_now_func (t, test_world_now_cb, w);
+    g_assert_false (offauth_terminal_enroll (t, w->bundle_text, "kiosk-9", NULL, NULL, &error));
+    g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE);
+    offauth_terminal_free (t);
+    g_unlink (key2);
+  }
+  g_unlink (db2);
+  g_unlink (lock2);
+  g_unlink (wal2);
+  g_unlink (shm2);
+  test_world_free (w);
+}
+
+static void
+test_clock_accepted_once (void)
+{
+  g_autoptr(GError) error = NULL;
+  TestWorld *w = test_world_new ();
+  OffauthCredential cred;
+  OffauthDecision d;
+
+  test_credential (w, &cred);
+  test_sale (w, &cred, 100, 1, &d);
+  test_assert_reason (&d, OFFAUTH_REASON_NONE);
+  w->now = TEST_NOW - 86400;
+  g_assert_cmpint (offauth_terminal_check_state (w->terminal, 0), ==, OFFAUTH_REASON_CLOCK_UNTRUSTED);
+  g_assert_true (offauth_terminal_accept_clock (w->terminal, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (offauth_terminal_check_state (w->terminal, 0), ==, OFFAUTH_REASON_NONE);
+
+  /* The acceptance covers that clock, not any clock after it. */
+  w->now = TEST_NOW - 86400 - OFFAUTH_CLOCK_SKEW - 1;
+  g_assert_cmpint (offauth_terminal_check_state (w->terminal, 0), ==, OFFAUTH_REASON_CLOCK_UNTRUSTED);
+  test_world_reopen (w);
+  g_assert_cmpint (offauth_terminal_check_state (w->terminal, 0), ==, OFFAUTH_REASON_CLOCK_UNTRUSTED);
+  w->now = TEST_NOW - 86400 + 60;
+  g_assert_cmpint (offauth_terminal_check_state (w->terminal, 0), ==, OFFAUTH_REASON_NONE);
+  test_world_free (w);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -428,6 +528,9 @@ main (int argc, char **argv)
   g_test_add_func ("/Offauth/Persist/bundle-rollback", test_bundle_rollback);
   g_test_add_func ("/Offauth/Persist/revocation-rollback", test_revocation_rollback);
   g_test_add_func ("/Offauth/Persist/clock-behind-floor", test_clock_behind_floor);
+  g_test_add_func ("/Offauth/Persist/clock-accepted-once", test_clock_accepted_once);
+  g_test_add_func ("/Offauth/Persist/derived-state", test_derived_state);
+  g_test_add_func ("/Offauth/Persist/enroll-once", test_enroll_once);
 
   return g_test_run ();
 }

@@ -163,6 +163,8 @@ cmd_init (int argc, char **argv)
   g_autofree gchar *bundle = NULL;
   OffauthTerminalConfig config;
   OffauthTerminalStatus st;
+  g_autofree gchar *key = argc >= 2 ? g_strconcat (argv[1], ".key", NULL) : NULL;
+  gboolean key_existed;
 
   offauth_terminal_config_init (&config);
   if (argc != 2 || opt_trust == NULL || opt_merchant == NULL || !apply_limits (&config))
@@ -171,20 +173,25 @@ cmd_init (int argc, char **argv)
                         "[--floor-limit N] [--cap-total N] [--cap-count N]"));
   if (g_file_test (argv[1], G_FILE_TEST_EXISTS))
     return tool_fail (opt_json, TOOL_USAGE, "bad_input", _("%s already exists"), argv[1]);
+  key_existed = g_file_test (key, G_FILE_TEST_EXISTS);
   if ((bundle = tool_read_arg (opt_trust, &error)) == NULL ||
       (t = open_terminal (argv[1], OFFAUTH_OPEN_NO_CHECK, &error)) == NULL ||
       !offauth_terminal_enroll (t, bundle, opt_merchant, opt_root, &config, &error) ||
       !apply_category_floors (t, &error))
     {
-      g_autofree gchar *key = g_strconcat (argv[1], ".key", NULL);
       g_autofree gchar *lock = g_strconcat (argv[1], ".lock", NULL);
-      /* Leave nothing half made behind. */
+      g_autofree gchar *wal = g_strconcat (argv[1], "-wal", NULL);
+      g_autofree gchar *shm = g_strconcat (argv[1], "-shm", NULL);
+      /* Leave nothing half made behind, and never a key that was there before. */
       if (t != NULL)
         {
           g_clear_pointer (&t, offauth_terminal_free);
           g_unlink (argv[1]);
-          g_unlink (key);
+          g_unlink (wal);
+          g_unlink (shm);
           g_unlink (lock);
+          if (!key_existed)
+            g_unlink (key);
         }
       return tool_fail (opt_json, TOOL_USAGE, "enroll_failed", "%s", error->message);
     }

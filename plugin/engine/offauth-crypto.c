@@ -125,18 +125,22 @@ offauth_secret_key_free (OffauthSecretKey *key)
 }
 
 OffauthSecretKey *
-offauth_secret_key_load (const char  *path,
-                         GError     **error)
+offauth_secret_key_load_prefixed (const char  *path,
+                                  const char  *header,
+                                  GError     **error)
 {
   guint8 seed[OFFAUTH_SEED_SIZE];
-  char buf[128];
+  char buf[256];
   struct stat st;
   ssize_t n;
-  gsize hlen = strlen (SECRET_KEY_HEADER);
-  OffauthSecretKey *key;
+  gsize hlen = strlen (header);
+  gsize b64_len = sodium_base64_ENCODED_LEN (OFFAUTH_SEED_SIZE, sodium_base64_VARIANT_URLSAFE_NO_PADDING) - 1;
+  OffauthSecretKey *key = NULL;
   int fd;
 
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  g_return_val_if_fail (hlen + b64_len < sizeof buf, NULL);
+
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
   if (fd < 0)
     {
       int saved = errno;
@@ -144,7 +148,14 @@ offauth_secret_key_load (const char  *path,
                    "Cannot open secret key %s: %s", path, g_strerror (saved));
       return NULL;
     }
-  if (fstat (fd, &st) == 0 && (st.st_mode & 077) != 0)
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || st.st_uid != geteuid ())
+    {
+      close (fd);
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_IO,
+                   "Secret key %s is not a regular file of this user", path);
+      return NULL;
+    }
+  if ((st.st_mode & 077) != 0)
     {
       close (fd);
       g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_IO,
@@ -152,32 +163,24 @@ offauth_secret_key_load (const char  *path,
                    path, (unsigned) (st.st_mode & 0777));
       return NULL;
     }
-  n = read (fd, buf, sizeof buf - 1);
+  n = read (fd, buf, hlen + b64_len + 1);
   close (fd);
-  if (n < 0 || (gsize) n < hlen || memcmp (buf, SECRET_KEY_HEADER, hlen) != 0)
-    {
-      sodium_memzero (buf, sizeof buf);
-      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED,
-                   "%s is not an OA1 secret key file", path);
-      return NULL;
-    }
-  {
-    gsize blen = (gsize) n - hlen;
-
-    if (blen > 0 && buf[hlen + blen - 1] == '\n')
-      blen--;
-    if (!offauth_b64_decode_exact (buf + hlen, blen, seed, sizeof seed))
-      {
-        sodium_memzero (buf, sizeof buf);
-        g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED,
-                     "%s is not an OA1 secret key file", path);
-        return NULL;
-      }
-  }
-  key = offauth_secret_key_from_seed (seed);
+  if (n >= 0 && (gsize) n >= hlen + b64_len && memcmp (buf, header, hlen) == 0 &&
+      ((gsize) n == hlen + b64_len || buf[hlen + b64_len] == '\n') &&
+      offauth_b64_decode_exact (buf + hlen, b64_len, seed, sizeof seed))
+    key = offauth_secret_key_from_seed (seed);
+  else
+    g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED, "%s is not an OA1 secret key file", path);
   sodium_memzero (seed, sizeof seed);
   sodium_memzero (buf, sizeof buf);
   return key;
+}
+
+OffauthSecretKey *
+offauth_secret_key_load (const char  *path,
+                         GError     **error)
+{
+  return offauth_secret_key_load_prefixed (path, SECRET_KEY_HEADER, error);
 }
 
 gboolean

@@ -70,6 +70,10 @@ OffauthSecretKey *offauth_secret_key_generate  (void);
 OffauthSecretKey *offauth_secret_key_from_seed (const guint8      seed[OFFAUTH_SEED_SIZE]);
 OffauthSecretKey *offauth_secret_key_load      (const char        *path,
                                                 GError           **error);
+/* A seed in base64url after a fixed header, then LF or the end of the first line. */
+OffauthSecretKey *offauth_secret_key_load_prefixed (const char    *path,
+                                                const char        *header,
+                                                GError           **error);
 gboolean          offauth_secret_key_save      (const OffauthSecretKey *key,
                                                 const char        *path,
                                                 GError           **error);

@@ -246,6 +246,19 @@ offauth_issuer_credential (OffauthIssuer               *is,
   return offauth_text_encode ('C', cred.raw, OFFAUTH_CREDENTIAL_SIZE);
 }
 
+static gint
+compare_key_age (gconstpointer a,
+                 gconstpointer b,
+                 gpointer      user_data)
+{
+  OffauthIssuer *is = user_data;
+  const char *ga = *(const char * const *) a, *gb = *(const char * const *) b;
+  guint64 na = g_str_has_prefix (ga, "key ") ? g_key_file_get_uint64 (is->state, ga, "not_after", NULL) : 0;
+  guint64 nb = g_str_has_prefix (gb, "key ") ? g_key_file_get_uint64 (is->state, gb, "not_after", NULL) : 0;
+
+  return na < nb ? 1 : na > nb ? -1 : 0;
+}
+
 gchar *
 offauth_issuer_bundle (OffauthIssuer *is,
                        guint          days,
@@ -255,6 +268,8 @@ offauth_issuer_bundle (OffauthIssuer *is,
   g_auto(GStrv) groups = g_key_file_get_groups (is->state, NULL);
   guint64 now = issuer_now (is);
 
+  /* The newest keys first: past 64 keys, the oldest leave the bundle, never the current. */
+  g_qsort_with_data (groups, (gint) g_strv_length (groups), sizeof (gchar *), compare_key_age, is);
   for (gsize i = 0; groups[i] != NULL; i++)
     {
       g_autoptr(OffauthSecretKey) key = NULL;

@@ -129,8 +129,9 @@ struct _OffauthTerminal
 
   /* Trusted time */
   guint64                acquirer_time;
-  guint64                accepted_floor;
-  guint64                accepted_latest;
+  guint64                accepted_floor;   /* the floor the merchant let the clock lag */
+  guint64                accepted_at;      /* the clock the merchant accepted */
+  guint64                accepted_seq;     /* the journal row of that acceptance */
 
   /* Only the latest request can be paid: keep it at hand. */
   gint64                 latest_request_id;
@@ -436,7 +437,8 @@ load_state (OffauthTerminal *t,
   t->config.scope = (guint32) setting_int (t, "scope", t->config.scope);
   t->acquirer_time = setting_int (t, "acquirer_time", 0);
   t->accepted_floor = setting_int (t, "accepted_floor", 0);
-  t->accepted_latest = setting_int (t, "accepted_latest", 0);
+  t->accepted_at = setting_int (t, "accepted_at", 0);
+  t->accepted_seq = setting_int (t, "accepted_seq", 0);
 
   g_hash_table_remove_all (t->category_floors);
   sqlite3_prepare_v2 (t->db, "SELECT category, floor FROM category_floors", -1, &s, NULL);
@@ -518,7 +520,10 @@ load_state (OffauthTerminal *t,
       t->has_sale = TRUE;
     }
   sqlite3_finalize (s);
-  sqlite3_prepare_v2 (t->db, "SELECT max(time) FROM sales", -1, &s, NULL);
+  /* Sales recorded before the merchant accepted the clock do not count against it. */
+  sqlite3_prepare_v2 (t->db, "SELECT max(time) FROM sales WHERE id > ?1", -1, &s, NULL);
+  if (s != NULL)
+    sqlite3_bind_int64 (s, 1, (sqlite3_int64) t->accepted_seq);
   if (s != NULL && sqlite3_step (s) == SQLITE_ROW)
     t->latest_sale_time = (guint64) sqlite3_column_int64 (s, 0);
   sqlite3_finalize (s);
@@ -626,8 +631,19 @@ offauth_terminal_open (const char        *db_path,
   if (!read_only)
     {
       guint64 version = 0;
-      if (!exec_sql (t, "PRAGMA journal_mode = WAL;", error) ||
-          !exec_sql (t, schema_sql, error))
+      sqlite3_stmt *mode = NULL;
+      gboolean wal;
+
+      sqlite3_prepare_v2 (t->db, "PRAGMA journal_mode = WAL", -1, &mode, NULL);
+      wal = mode != NULL && sqlite3_step (mode) == SQLITE_ROW &&
+            g_strcmp0 ((const char *) sqlite3_column_text (mode, 0), "wal") == 0;
+      sqlite3_finalize (mode);
+      if (!wal)
+        {
+          set_db_error (t, error, "The terminal database cannot use write-ahead logging");
+          return NULL;
+        }
+      if (!exec_sql (t, schema_sql, error))
         return NULL;
       if (setting_get (t, "schema_version", &version, NULL) && version != SCHEMA_VERSION)
         {
@@ -802,8 +818,10 @@ enroll (OffauthTerminal             *t,
   guint8 saved_hash[OFFAUTH_HASH_SIZE];
   g_autofree gchar *fpr = NULL;
   g_autofree gchar *pk_hex = NULL;
+  g_autofree gchar *lower = NULL;
 
-  if (t->enrolled)
+  /* Enrollment happens once, into an empty database, with a key made for it. */
+  if (t->enrolled || t->last_seq > 0)
     {
       g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE,
                    "This terminal is already enrolled for merchant %s", t->merchant_id);
@@ -824,9 +842,9 @@ enroll (OffauthTerminal             *t,
       return FALSE;
     }
   fpr = offauth_root_fingerprint (bundle.root_public_key);
-  if (root_fingerprint != NULL &&
-      (strlen (root_fingerprint) != strlen (fpr) ||
-       sodium_memcmp (root_fingerprint, fpr, strlen (fpr)) != 0))
+  lower = root_fingerprint ? g_ascii_strdown (root_fingerprint, -1) : NULL;
+  if (lower != NULL &&
+      (strlen (lower) != strlen (fpr) || sodium_memcmp (lower, fpr, strlen (fpr)) != 0))
     {
       g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_UNTRUSTED,
                    "The trust bundle's root key %s is not the expected root %s", fpr,
@@ -841,7 +859,14 @@ enroll (OffauthTerminal             *t,
       config = &defaults;
     }
 
-  /* The key file first: a database that names a key nobody holds would be useless. */
+  /* The key file first: a database that names a key nobody holds would be useless.
+   * An existing key file is never overwritten: it may belong to sales not uploaded. */
+  if (g_file_test (t->key_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE,
+                   "%s already exists: a terminal key is never overwritten", t->key_path);
+      return FALSE;
+    }
   if (!offauth_secret_key_save (key, t->key_path, error))
     return FALSE;
 
@@ -1146,28 +1171,33 @@ offauth_terminal_accept_clock (OffauthTerminal *t,
                                GError         **error)
 {
   guint8 payload[16];
-  guint64 floor = time_floor (t);
+  guint64 floor = time_floor (t), now = offauth_terminal_now (t);
   guint64 saved_seq = t->last_seq, seq;
   guint8 saved_hash[OFFAUTH_HASH_SIZE], hash[OFFAUTH_HASH_SIZE];
 
   if (!require_enrolled (t, error))
     return FALSE;
-  /* The record keeps the values the merchant's clock was allowed to be behind. */
+  /* The record keeps the floor the clock may lag from now on and the latest sale time
+   * it was behind; its own time is the accepted clock, which later clocks may not go
+   * back behind. */
   _offauth_put_u64 (payload, floor);
   _offauth_put_u64 (payload + 8, t->latest_sale_time);
   memcpy (saved_hash, t->last_hash, sizeof saved_hash);
   if (!tx_begin (t, error))
     return FALSE;
-  if (!journal_append (t, OFFAUTH_RECORD_CLOCK_ACCEPTED, offauth_terminal_now (t), payload,
-                       sizeof payload, &seq, hash, error))
+  if (!journal_append (t, OFFAUTH_RECORD_CLOCK_ACCEPTED, now, payload, sizeof payload, &seq, hash,
+                       error))
     goto fail;
   journal_advance (t, seq, hash);
   if (!setting_set (t, "accepted_floor", NULL, floor, error) ||
-      !setting_set (t, "accepted_latest", NULL, t->latest_sale_time, error) ||
+      !setting_set (t, "accepted_at", NULL, now, error) ||
+      !setting_set (t, "accepted_seq", NULL, seq, error) ||
       !tx_commit (t, error))
     goto fail;
   t->accepted_floor = floor;
-  t->accepted_latest = t->latest_sale_time;
+  t->accepted_at = now;
+  t->accepted_seq = seq;
+  t->latest_sale_time = 0;
   return TRUE;
 
 fail:
@@ -1192,7 +1222,7 @@ check_state (OffauthTerminal *t,
   /* The clock may lag by the protocol's skew before it is called untrusted, as a
    * bundle issued up to 300 s ahead is accepted when loaded. */
   if ((now + OFFAUTH_CLOCK_SKEW < floor && floor > t->accepted_floor) ||
-      (now + OFFAUTH_CLOCK_SKEW < t->latest_sale_time && t->latest_sale_time > t->accepted_latest))
+      now + OFFAUTH_CLOCK_SKEW < MAX (t->latest_sale_time, t->accepted_at))
     return OFFAUTH_REASON_CLOCK_UNTRUSTED;
   if (t->unsettled_count > 0 && now > sat_add (t->oldest_unsettled, t->config.upload_deadline))
     return OFFAUTH_REASON_UPLOAD_OVERDUE;
@@ -1646,7 +1676,13 @@ offauth_terminal_authorize (OffauthTerminal       *t,
   /* 10. the durable commit; nothing is approved without it */
   g_clear_error (&error);
   if (!commit_sale (t, &p, now, cred_count, cred_total, d, &error))
-    return refuse (d, OFFAUTH_REASON_STORAGE_UNAVAILABLE, "%s", error->message);
+    {
+      /* The head in memory may no longer be the database's: read it again, so that a
+       * sale that did reach the disk is found when the same code is scanned again. */
+      refuse (d, OFFAUTH_REASON_STORAGE_UNAVAILABLE, "%s", error->message);
+      load_state (t, NULL);
+      return;
+    }
 
   d->approved = TRUE;
   d->reason = OFFAUTH_REASON_NONE;
@@ -1810,6 +1846,9 @@ offauth_terminal_verify (OffauthTerminal *t,
   g_autoptr(GHashTable) revocations = g_hash_table_new_full (bytes_hash, key_id_equal, g_free, g_free);
   g_autoptr(GHashTable) negative = g_hash_table_new_full (credential_hash, credential_equal, g_free, NULL);
   g_autoptr(GBytes) trust = NULL;
+  g_autoptr(GBytes) enrolled = NULL;
+  guint64 clock_seq = 0, clock_time = 0, clock_floor = 0;
+  guint n_category_floors = 0;
   guint8 prev[OFFAUTH_HASH_SIZE] = { 0 };
   guint64 expected = 1, n_rows;
   gboolean have_sale, have_ckpt, ok = FALSE;
@@ -1819,7 +1858,7 @@ offauth_terminal_verify (OffauthTerminal *t,
 
   sqlite3_prepare_v2 (t->db, "SELECT seq, kind, time, record, hash FROM journal ORDER BY seq", -1, &j, NULL);
   sqlite3_prepare_v2 (t->db, "SELECT id, sale_id, credential_id, counter, challenge, amount, currency,"
-                      " time, mode FROM sales ORDER BY id", -1, &sa, NULL);
+                      " time, mode, state FROM sales ORDER BY id", -1, &sa, NULL);
   sqlite3_prepare_v2 (t->db, "SELECT seq, raw FROM checkpoints ORDER BY seq", -1, &ck, NULL);
   if (j == NULL || sa == NULL || ck == NULL)
     {
@@ -1901,7 +1940,8 @@ offauth_terminal_verify (OffauthTerminal *t,
                       " of the journal is missing from the sales table", seq);
               goto out;
             }
-          if (!verify_sale_row (sa, &p, time, mode))
+          /* Until reconciliation journals state changes, every sale waits for upload. */
+          if (!verify_sale_row (sa, &p, time, mode) || sqlite3_column_int (sa, 9) != OFFAUTH_SALE_QUEUED)
             {
               broken (bad_seq, seq, error, "sale %" G_GUINT64_FORMAT
                       " in the sales table disagrees with journal row %" G_GUINT64_FORMAT, seq, seq);
@@ -1930,7 +1970,7 @@ offauth_terminal_verify (OffauthTerminal *t,
       else if (kind == OFFAUTH_RECORD_SETTING)
         {
           g_autofree gchar *text = g_strndup ((const char *) record + 9, len - 9);
-          char *eq = strchr (text, '=');
+          char *eq = strrchr (text, '=');
           if (eq != NULL)
             {
               *eq = '\0';
@@ -1939,8 +1979,24 @@ offauth_terminal_verify (OffauthTerminal *t,
         }
       else if (kind == OFFAUTH_RECORD_NEGATIVE_LIST && len >= 9 + 16)
         g_hash_table_add (negative, g_memdup2 (record + 9, 16));
+      else if (kind == OFFAUTH_RECORD_ENROLLED)
+        {
+          if (enrolled != NULL || len != 9 + 69)
+            {
+              broken (bad_seq, seq, error, "journal row %" G_GUINT64_FORMAT " is a second or damaged "
+                      "enrollment", seq);
+              goto out;
+            }
+          enrolled = g_bytes_new (record + 9, len - 9);
+        }
+      else if (kind == OFFAUTH_RECORD_CLOCK_ACCEPTED && len == 9 + 16)
+        {
+          clock_seq = seq;
+          clock_time = time;
+          clock_floor = _offauth_get_u64 (record + 9);
+        }
 
-      while (have_ckpt && (guint64) sqlite3_column_int64 (ck, 0) == seq)
+      while (have_ckpt && (guint64) sqlite3_column_int64 (ck, 0) <= seq)
         {
           OffauthCheckpoint k;
           if (!offauth_checkpoint_parse (&k, sqlite3_column_blob (ck, 1),
@@ -2039,35 +2095,85 @@ offauth_terminal_verify (OffauthTerminal *t,
     g_hash_table_iter_init (&iter, settings);
     while (g_hash_table_iter_next (&iter, &key, &value))
       {
-        g_autofree gchar *stored = NULL;
         const char *name = key;
+        guint64 recorded = g_ascii_strtoull (value, NULL, 10);
+        guint64 stored = 0;
+        gboolean found;
 
         if (g_str_has_prefix (name, "category_floor:"))
           {
             const guint64 *floor = g_hash_table_lookup (t->category_floors,
                                                         name + strlen ("category_floor:"));
-            if (floor != NULL)
-              stored = g_strdup_printf ("%" G_GUINT64_FORMAT, *floor);
+            found = floor != NULL;
+            if (found)
+              stored = *floor;
           }
         else
-          setting_get (t, name, NULL, &stored);
-        if (g_strcmp0 (stored, value) != 0)
+          found = setting_get (t, name, &stored, NULL);
+        if (!found || stored != recorded)
           {
-            broken (bad_seq, 0, error, "the setting %s (%s) is not the value the journal recorded (%s)",
-                    name, stored ? stored : "missing", (const char *) value);
+            broken (bad_seq, 0, error, "the setting %s is not the value the journal recorded (%s)",
+                    name, (const char *) value);
             goto out;
           }
       }
 
-    sqlite3_prepare_v2 (t->db, "SELECT count(*) FROM negative", -1, &s, NULL);
-    if (s == NULL || sqlite3_step (s) != SQLITE_ROW ||
-        (guint) sqlite3_column_int64 (s, 0) != g_hash_table_size (negative))
+    g_hash_table_iter_init (&iter, settings);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      if (g_str_has_prefix (key, "category_floor:"))
+        n_category_floors++;
+    if (n_category_floors != g_hash_table_size (t->category_floors))
       {
-        broken (bad_seq, 0, error, "the negative list is not the one the journal recorded");
+        broken (bad_seq, 0, error, "a category floor limit was added outside the journal");
         goto out;
       }
+
+    sqlite3_prepare_v2 (t->db, "SELECT credential_id FROM negative", -1, &s, NULL);
+    {
+      guint n_negative = 0;
+      while (s != NULL && sqlite3_step (s) == SQLITE_ROW)
+        {
+          n_negative++;
+          if (sqlite3_column_bytes (s, 0) != OFFAUTH_CREDENTIAL_ID_SIZE ||
+              !g_hash_table_contains (negative, sqlite3_column_blob (s, 0)))
+            n_negative = G_MAXUINT;
+        }
+      if (n_negative != g_hash_table_size (negative))
+        {
+          broken (bad_seq, 0, error, "the negative list is not the one the journal recorded");
+          goto out;
+        }
+    }
     g_clear_pointer (&s, sqlite3_finalize);
   }
+
+  /* Who the terminal is, and the clock the merchant accepted, come from the journal. */
+  if ((enrolled != NULL) != t->enrolled)
+    {
+      broken (bad_seq, 0, error, "the terminal's enrollment is not the one the journal recorded");
+      goto out;
+    }
+  if (enrolled != NULL)
+    {
+      const guint8 *e = g_bytes_get_data (enrolled, NULL);
+      char merchant[OFFAUTH_MERCHANT_ID_SIZE + 1] = { 0 };
+
+      memcpy (merchant, e, OFFAUTH_MERCHANT_ID_SIZE);
+      if (strcmp (merchant, t->merchant_id) != 0 ||
+          memcmp (e + 16, t->terminal_id, OFFAUTH_TERMINAL_ID_SIZE) != 0 ||
+          !t->has_bundle || memcmp (e + 32, t->bundle.root_public_key, OFFAUTH_PK_SIZE) != 0 ||
+          (e[64] == 0) != t->root_tofu)
+        {
+          broken (bad_seq, 0, error, "the terminal's identity or root is not the one the journal recorded");
+          goto out;
+        }
+    }
+  if (clock_seq != t->accepted_seq || clock_time != t->accepted_at || clock_floor != t->accepted_floor ||
+      t->acquirer_time != 0)
+    {
+      broken (bad_seq, 0, error, "the trusted time is not the one the journal recorded");
+      goto out;
+    }
   ok = TRUE;
 
 out:
@@ -2153,6 +2259,9 @@ offauth_terminal_verify_checkpoint (OffauthTerminal *t,
   gboolean found = FALSE, same = FALSE;
 
   if (!offauth_checkpoint_parse_text (&k, text, error))
+    return FALSE;
+  /* The chain itself first: the stored hashes are only worth what the chain proves. */
+  if (!offauth_terminal_verify (t, NULL, error))
     return FALSE;
   if (memcmp (k.terminal_id, t->terminal_id, OFFAUTH_TERMINAL_ID_SIZE) != 0)
     {

@@ -30,15 +30,29 @@ offauth_wallet_free (OffauthWallet *w)
   g_free (w);
 }
 
+/* The file starts with the secret, which never enters the GKeyFile (whose copies cannot
+ * be wiped): "[secret]\nseed=BASE64URL\n\n", then the public state as a key file. */
+#define SECRET_PREFIX "[secret]\nseed="
+
 static gboolean
 wallet_save (OffauthWallet *w,
              GError       **error)
 {
-  gsize len;
-  g_autofree gchar *data = g_key_file_to_data (w->state, &len, NULL);
-  gboolean ok = offauth_write_file_atomic (w->path, data, len, 0600, error);
+  gsize state_len, b64_len = sodium_base64_ENCODED_LEN (OFFAUTH_SEED_SIZE,
+                                                        sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  g_autofree gchar *state = g_key_file_to_data (w->state, &state_len, NULL);
+  gsize prefix_len = strlen (SECRET_PREFIX);
+  gsize len = prefix_len + (b64_len - 1) + 2 + state_len;
+  char *buf = sodium_malloc (len + 1);
+  gboolean ok;
 
-  sodium_memzero (data, len);
+  memcpy (buf, SECRET_PREFIX, prefix_len);
+  sodium_bin2base64 (buf + prefix_len, b64_len, w->key->sk, OFFAUTH_SEED_SIZE,
+                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  memcpy (buf + prefix_len + b64_len - 1, "\n\n", 2);
+  memcpy (buf + prefix_len + b64_len + 1, state, state_len);
+  ok = offauth_write_file_atomic (w->path, buf, len, 0600, error);
+  sodium_free (buf);
   return ok;
 }
 
@@ -47,7 +61,6 @@ offauth_wallet_create (const char  *path,
                        GError     **error)
 {
   g_autoptr(OffauthWallet) w = NULL;
-  g_autofree gchar *seed = NULL;
 
   if (!offauth_init ())
     return NULL;
@@ -61,9 +74,6 @@ offauth_wallet_create (const char  *path,
   w->path = g_strdup (path);
   w->key = offauth_secret_key_generate ();
   w->state = g_key_file_new ();
-  seed = offauth_b64_encode (w->key->sk, OFFAUTH_SEED_SIZE);
-  g_key_file_set_string (w->state, "wallet", "seed", seed);
-  sodium_memzero (seed, strlen (seed));
   if (!wallet_save (w, error))
     return NULL;
   return g_steal_pointer (&w);
@@ -74,27 +84,36 @@ offauth_wallet_open (const char  *path,
                      GError     **error)
 {
   g_autoptr(OffauthWallet) w = g_new0 (OffauthWallet, 1);
-  g_autofree gchar *seed_text = NULL;
-  guint8 seed[OFFAUTH_SEED_SIZE];
+  g_autoptr(OffauthSecretKey) file_key = NULL;
+  gsize prefix_len = strlen (SECRET_PREFIX);
+  gchar *contents = NULL;
+  const char *end;
+  gsize len = 0;
+  gboolean ok;
 
   if (!offauth_init ())
     return NULL;
   w->path = g_strdup (path);
   w->state = g_key_file_new ();
-  if (!g_key_file_load_from_file (w->state, path, G_KEY_FILE_NONE, error))
+  /* Checks the file's owner and mode as for every secret key. */
+  file_key = offauth_secret_key_load_prefixed (path, SECRET_PREFIX, error);
+  if (file_key == NULL)
+    return NULL;
+  if (!g_file_get_contents (path, &contents, &len, error))
+    return NULL;
+  end = len > prefix_len ? memchr (contents + prefix_len, '\n', len - prefix_len) : NULL;
+  ok = end != NULL && end + 1 < contents + len && end[1] == '\n' &&
+       g_key_file_load_from_data (w->state, end + 2, len - (gsize) (end + 2 - contents),
+                                  G_KEY_FILE_NONE, error);
+  sodium_memzero (contents, len);
+  g_free (contents);
+  if (!ok)
     {
-      g_prefix_error (error, "Cannot read wallet %s: ", path);
-      return NULL;
-    }
-  seed_text = g_key_file_get_string (w->state, "wallet", "seed", NULL);
-  if (seed_text == NULL || !offauth_b64_decode_exact (seed_text, strlen (seed_text), seed, sizeof seed))
-    {
+      g_clear_error (error);
       g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED, "%s is not a wallet file", path);
       return NULL;
     }
-  w->key = offauth_secret_key_from_seed (seed);
-  sodium_memzero (seed, sizeof seed);
-  sodium_memzero (seed_text, strlen (seed_text));
+  w->key = g_steal_pointer (&file_key);
   return g_steal_pointer (&w);
 }
 

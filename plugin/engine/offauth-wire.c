@@ -152,8 +152,11 @@ offauth_text_decode (const char  *text,
   const char *body;
   guint8 *bin;
 
-  g_return_val_if_fail (text != NULL, NULL);
-
+  if (text == NULL)
+    {
+      malformed (error, "no code");
+      return NULL;
+    }
   len = text_len < 0 ? strlen (text) : (gsize) text_len;
   if (len > 0 && text[len - 1] == '\n')
     len--;
