@@ -26,7 +26,7 @@ gboolean _offauth_terminal_enroll_with_seed    (OffauthTerminal *terminal,
                                                 const char      *root_fingerprint,
                                                 const OffauthTerminalConfig *config,
                                                 GError         **error);
-/* Stores n settled sales without a decision, in one transaction (benchmark fill). */
+/* Stores n queued sales without a decision, in batches (benchmark fill only). */
 gboolean _offauth_terminal_fill_settled        (OffauthTerminal *terminal,
                                                 guint64          n,
                                                 GError         **error);

@@ -2291,7 +2291,7 @@ offauth_terminal_verify_checkpoint (OffauthTerminal *t,
   return TRUE;
 }
 
-/* Benchmark fill: n settled sales, shaped like real ones, without signatures. */
+/* Benchmark fill: n queued sales, shaped like real ones, without signatures. */
 gboolean
 _offauth_terminal_fill_settled (OffauthTerminal *t,
                                 guint64          n,
@@ -2353,7 +2353,7 @@ _offauth_terminal_fill_settled (OffauthTerminal *t,
           sqlite3_bind_text (s, 7, "EUR", 3, SQLITE_STATIC);
           sqlite3_bind_int64 (s, 8, (sqlite3_int64) p.request.created_at);
           sqlite3_bind_int (s, 9, OFFAUTH_MODE_OFFLINE);
-          sqlite3_bind_int (s, 10, OFFAUTH_SALE_APPROVED);
+          sqlite3_bind_int (s, 10, OFFAUTH_SALE_QUEUED);
           if (!step_done (t, s, error))
             goto fail;
           ct = g_hash_table_lookup (totals, p.credential.credential_id);
