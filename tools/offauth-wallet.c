@@ -19,15 +19,16 @@ static const GOptionEntry json_entry[] = {
 };
 
 static int
-cmd_new (int argc, char **argv)
+print_public_key (int argc, char **argv, gboolean create)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(OffauthWallet) w = NULL;
   g_autofree gchar *pk = NULL;
 
   if (argc != 2)
-    return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-wallet new FILE"));
-  w = offauth_wallet_create (argv[1], &error);
+    return tool_fail (opt_json, TOOL_USAGE, "usage",
+                      create ? _("usage: offauth-wallet new FILE") : _("usage: offauth-wallet pubkey FILE"));
+  w = create ? offauth_wallet_create (argv[1], &error) : offauth_wallet_open (argv[1], &error);
   if (w == NULL)
     return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
   pk = offauth_wallet_public_key_text (w);
@@ -36,20 +37,15 @@ cmd_new (int argc, char **argv)
 }
 
 static int
+cmd_new (int argc, char **argv)
+{
+  return print_public_key (argc, argv, TRUE);
+}
+
+static int
 cmd_pubkey (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OffauthWallet) w = NULL;
-  g_autofree gchar *pk = NULL;
-
-  if (argc != 2)
-    return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-wallet pubkey FILE"));
-  w = offauth_wallet_open (argv[1], &error);
-  if (w == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
-  pk = offauth_wallet_public_key_text (w);
-  tool_print_text (opt_json, "public_key", pk);
-  return TOOL_OK;
+  return print_public_key (argc, argv, FALSE);
 }
 
 static int

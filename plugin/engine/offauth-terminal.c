@@ -551,6 +551,7 @@ offauth_terminal_config_init (OffauthTerminalConfig *config)
   config->request_lifetime = OFFAUTH_DEFAULT_REQUEST_LIFETIME;
 }
 
+/* Ids and key ids are hashes or random: their first bytes are a good hash already. */
 static guint
 bytes_hash (gconstpointer key)
 {
@@ -1767,15 +1768,6 @@ typedef struct
   guint64 total;
 } CredentialTotals;
 
-static guint
-credential_hash (gconstpointer key)
-{
-  guint h;
-
-  memcpy (&h, key, sizeof h);
-  return h;
-}
-
 static gboolean
 credential_equal (gconstpointer a, gconstpointer b)
 {
@@ -1841,10 +1833,10 @@ offauth_terminal_verify (OffauthTerminal *t,
                          GError         **error)
 {
   sqlite3_stmt *j = NULL, *sa = NULL, *ck = NULL, *s = NULL;
-  g_autoptr(GHashTable) totals = g_hash_table_new_full (credential_hash, credential_equal, g_free, g_free);
+  g_autoptr(GHashTable) totals = g_hash_table_new_full (bytes_hash, credential_equal, g_free, g_free);
   g_autoptr(GHashTable) settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GHashTable) revocations = g_hash_table_new_full (bytes_hash, key_id_equal, g_free, g_free);
-  g_autoptr(GHashTable) negative = g_hash_table_new_full (credential_hash, credential_equal, g_free, NULL);
+  g_autoptr(GHashTable) negative = g_hash_table_new_full (bytes_hash, credential_equal, g_free, NULL);
   g_autoptr(GBytes) trust = NULL;
   g_autoptr(GBytes) enrolled = NULL;
   guint64 clock_seq = 0, clock_time = 0, clock_floor = 0;
@@ -2297,7 +2289,7 @@ _offauth_terminal_fill_settled (OffauthTerminal *t,
                                 guint64          n,
                                 GError         **error)
 {
-  g_autoptr(GHashTable) totals = g_hash_table_new_full (credential_hash, credential_equal, g_free, g_free);
+  g_autoptr(GHashTable) totals = g_hash_table_new_full (bytes_hash, credential_equal, g_free, g_free);
   guint64 now = offauth_terminal_now (t);
   const guint64 per_credential = 50;
   GHashTableIter iter;

@@ -121,6 +121,18 @@ merchant_bytes_valid (const guint8 *p)
   return len >= 1 && all_zero (p + len, OFFAUTH_MERCHANT_ID_SIZE - len);
 }
 
+/* Zeroes a message and writes its magic and version. */
+static void
+write_header (guint8 *d,
+              gsize   len,
+              char    type)
+{
+  memset (d, 0, len);
+  memcpy (d, "OA1", 3);
+  d[3] = (guint8) type;
+  d[4] = 1;
+}
+
 /* Text form */
 
 gchar *
@@ -280,9 +292,7 @@ offauth_credential_encode (OffauthCredential *c)
 {
   guint8 *d = c->raw;
 
-  memset (d, 0, OFFAUTH_CREDENTIAL_SIZE);
-  memcpy (d, "OA1C", 4);
-  d[4] = 1;
+  write_header (d, OFFAUTH_CREDENTIAL_SIZE, 'C');
   memcpy (d + 8, c->issuer_key_id, 8);
   memcpy (d + 16, c->credential_id, 16);
   memcpy (d + 32, c->payer_public_key, 32);
@@ -360,9 +370,7 @@ offauth_request_encode (OffauthRequest *r)
 {
   guint8 *d = r->raw;
 
-  memset (d, 0, OFFAUTH_REQUEST_SIZE);
-  memcpy (d, "OA1R", 4);
-  d[4] = 1;
+  write_header (d, OFFAUTH_REQUEST_SIZE, 'R');
   memcpy (d + 8, r->merchant_id, strnlen (r->merchant_id, OFFAUTH_MERCHANT_ID_SIZE));
   memcpy (d + 24, r->terminal_id, 16);
   put_u32 (d + 40, r->scope);
@@ -423,9 +431,7 @@ offauth_payment_encode (OffauthPayment *p)
 {
   guint8 *d = p->raw;
 
-  memset (d, 0, OFFAUTH_PAYMENT_SIZE);
-  memcpy (d, "OA1P", 4);
-  d[4] = 1;
+  write_header (d, OFFAUTH_PAYMENT_SIZE, 'P');
   memcpy (d + 8, p->credential.raw, OFFAUTH_CREDENTIAL_SIZE);
   memcpy (d + 180, p->request.raw, OFFAUTH_REQUEST_SIZE);
   put_u32 (d + 260, p->counter);
@@ -439,9 +445,7 @@ offauth_payment_sign (OffauthPayment         *p,
 {
   guint8 *d = p->raw;
 
-  memset (d, 0, OFFAUTH_PAYMENT_SIZE);
-  memcpy (d, "OA1P", 4);
-  d[4] = 1;
+  write_header (d, OFFAUTH_PAYMENT_SIZE, 'P');
   memcpy (d + 8, p->credential.raw, OFFAUTH_CREDENTIAL_SIZE);
   memcpy (d + 180, p->request.raw, OFFAUTH_REQUEST_SIZE);
   put_u32 (d + 260, p->counter);
@@ -536,9 +540,7 @@ offauth_bundle_sign (OffauthBundle          *b,
     offauth_key_id (b->keys[i].key_id, b->keys[i].public_key);
   qsort (b->keys, b->n_keys, sizeof b->keys[0], compare_issuer_keys);
   b->raw_len = OFFAUTH_BUNDLE_MIN_SIZE + OFFAUTH_BUNDLE_ENTRY_SIZE * b->n_keys;
-  memset (d, 0, b->raw_len);
-  memcpy (d, "OA1T", 4);
-  d[4] = 1;
+  write_header (d, b->raw_len, 'T');
   d[6] = b->n_keys & 0xff;
   d[7] = (b->n_keys >> 8) & 0xff;
   memcpy (b->root_public_key, root_key->pk, 32);
@@ -671,12 +673,11 @@ offauth_revocation_list_build (const guint8            issuer_key_id[OFFAUTH_KEY
                                const OffauthSecretKey *issuer_key)
 {
   gsize len = OFFAUTH_REVOCATION_MIN_SIZE + 16 * (gsize) n_ids;
-  guint8 *d = g_malloc0 (len);
+  guint8 *d = g_malloc (len);
   guint32 n_unique = 0;
   OffauthRevocationList *list;
 
-  memcpy (d, "OA1V", 4);
-  d[4] = 1;
+  write_header (d, len, 'V');
   memcpy (d + 8, issuer_key_id, 8);
   put_u64 (d + 16, sequence);
   put_u64 (d + 24, issued_at);
@@ -766,9 +767,7 @@ offauth_checkpoint_sign (OffauthCheckpoint      *k,
 {
   guint8 *d = k->raw;
 
-  memset (d, 0, OFFAUTH_CHECKPOINT_SIZE);
-  memcpy (d, "OA1K", 4);
-  d[4] = 1;
+  write_header (d, OFFAUTH_CHECKPOINT_SIZE, 'K');
   memcpy (d + 8, k->terminal_id, 16);
   put_u64 (d + 24, k->seq);
   memcpy (d + 32, k->chain_hash, 32);
