@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -346,20 +347,20 @@ print_decision (const OffauthDecision *d)
     {
       g_autofree gchar *hash = offauth_hex (d->journal_hash, 4);
       if (d->already_recorded)
-        g_print (_("Already paid: sale %" G_GUINT64_FORMAT ", %s (the same payment again, recorded once)\n"),
+        g_print (_("Already paid: sale %" PRIu64 ", %s (the same payment again, recorded once)\n"),
                  d->sale_number, amount);
       else if (d->mode == OFFAUTH_MODE_ONLINE)
-        g_print (_("Approved online: sale %" G_GUINT64_FORMAT ", %s\n"), d->sale_number, amount);
+        g_print (_("Approved online: sale %" PRIu64 ", %s\n"), d->sale_number, amount);
       else
-        g_print (_("Approved offline: sale %" G_GUINT64_FORMAT ", %s\n"), d->sale_number, amount);
-      g_print (_("Journal row %" G_GUINT64_FORMAT ", hash %s\n"), d->sale_number, hash);
+        g_print (_("Approved offline: sale %" PRIu64 ", %s\n"), d->sale_number, amount);
+      g_print (_("Journal row %" PRIu64 ", hash %s\n"), d->sale_number, hash);
       return;
     }
   if (d->garbled)
     g_print ("%s %s [%s: %s]\n", offauth_garbled_message (), offauth_garbled_next_step (),
              offauth_reason_code (d->reason), d->detail);
   else if (d->reason == OFFAUTH_REASON_ALREADY_RECORDED)
-    g_print (_("This code was used for sale %" G_GUINT64_FORMAT " (%s) at %s. %s [%s]\n"), d->sale_number,
+    g_print (_("This code was used for sale %" PRIu64 " (%s) at %s. %s [%s]\n"), d->sale_number,
              amount, time ? time : "?", offauth_reason_next_step (d->reason), offauth_reason_code (d->reason));
   else
     g_print ("%s %s [%s: %s]\n", offauth_reason_message (d->reason), offauth_reason_next_step (d->reason),
@@ -529,11 +530,13 @@ cmd_status (int argc, char **argv)
       g_print (_("Terminal %s, merchant %s\n"), tid, st.merchant_id);
       g_print (_("State: %s\n"), st.state == OFFAUTH_REASON_NONE ? _("offline payments possible")
                                                                   : offauth_reason_code (st.state));
-      g_print (_("Waiting for upload: %" G_GUINT64_FORMAT " sales, %" G_GUINT64_FORMAT " minor units\n"),
+      g_print (g_dngettext (GETTEXT_PACKAGE, "Waiting for upload: %" PRIu64 " sale, %" PRIu64 " minor units in all\n",
+                            "Waiting for upload: %" PRIu64 " sales, %" PRIu64 " minor units in all\n",
+                            (gulong) MIN (st.unsettled_count, G_MAXULONG)),
                st.unsettled_count, st.unsettled_total);
-      g_print (_("Trust bundle %" G_GUINT64_FORMAT ", expires at %" G_GUINT64_FORMAT "; %u revocation lists\n"),
+      g_print (_("Trust bundle %" PRIu64 ", expires at %" PRIu64 "; %u revocation lists\n"),
                st.bundle_sequence, st.bundle_expires_at, st.n_revocation_lists);
-      g_print (_("Journal: %" G_GUINT64_FORMAT " rows, head %s\n"), st.journal_rows, head);
+      g_print (_("Journal: %" PRIu64 " rows, head %s\n"), st.journal_rows, head);
     }
   offauth_terminal_status_clear (&st);
   return TOOL_OK;
@@ -562,7 +565,7 @@ list_record_cb (guint64 seq, guint kind, guint64 time, const guint8 *payload, gs
       if (offauth_payment_parse (&p, payload, OFFAUTH_PAYMENT_SIZE, NULL))
         {
           g_autofree gchar *cid = offauth_hex (p.credential.credential_id, 16);
-          what = g_strdup_printf ("%" G_GUINT64_FORMAT " %s credential %s counter %u %s", p.request.amount,
+          what = g_strdup_printf ("%" PRIu64 " %s credential %s counter %u %s", p.request.amount,
                                   p.request.currency, cid, p.counter,
                                   payload[OFFAUTH_PAYMENT_SIZE] ? "online" : "offline");
         }
@@ -580,7 +583,7 @@ list_record_cb (guint64 seq, guint kind, guint64 time, const guint8 *payload, gs
       json_builder_end_object (data->b);
     }
   else
-    g_string_append_printf (data->out, "%6" G_GUINT64_FORMAT "  %s  %" G_GUINT64_FORMAT "  %-11s %s\n",
+    g_string_append_printf (data->out, "%6" PRIu64 "  %s  %" PRIu64 "  %-11s %s\n",
                             seq, h, time, name, what ? what : "");
   return TRUE;
 }
