@@ -127,7 +127,7 @@ test_bundle_expired (void)
   test_credential (w, &cred);
   test_request (w, 450, &req);
   text = test_pay (w, &cred, &req, 1);
-  w->now = w->bundle.expires_at;
+  w->now = w->bundle.expires_at + 1;
   offauth_terminal_authorize (w->terminal, text, -1, NULL, 0, &d);
   test_assert_reason (&d, OFFAUTH_REASON_BUNDLE_EXPIRED);
   g_assert_cmpint (offauth_terminal_check_state (w->terminal, 0), ==, OFFAUTH_REASON_BUNDLE_EXPIRED);

@@ -741,7 +741,7 @@ check_bundle_time (OffauthTerminal     *t,
                    bundle->issued_at - now);
       return FALSE;
     }
-  if (bundle->expires_at <= now)
+  if (bundle->expires_at < now)
     {
       g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_UNTRUSTED, "The trust bundle has expired");
       return FALSE;
@@ -1218,7 +1218,7 @@ check_state (OffauthTerminal *t,
 
   if (!t->enrolled || !t->has_bundle)
     return OFFAUTH_REASON_NOT_ENROLLED;
-  if (now >= t->bundle.expires_at)
+  if (now > t->bundle.expires_at)
     return OFFAUTH_REASON_BUNDLE_EXPIRED;
   /* The clock may lag by the protocol's skew before it is called untrusted, as a
    * bundle issued up to 300 s ahead is accepted when loaded. */

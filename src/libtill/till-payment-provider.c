@@ -1,0 +1,82 @@
+/* till-payment-provider.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "till"
+
+#include "config.h"
+
+#include "till.h"
+
+G_DEFINE_INTERFACE (TillPaymentProvider, till_payment_provider, G_TYPE_OBJECT)
+
+static int
+till_payment_provider_real_get_order (TillPaymentProvider *self)
+{
+  return 100;
+}
+
+static void
+till_payment_provider_default_init (TillPaymentProviderInterface *iface)
+{
+  iface->get_order = till_payment_provider_real_get_order;
+
+  /**
+   * TillPaymentProvider:host:
+   *
+   * The window the provider serves; set at construction by the app.
+   */
+  g_object_interface_install_property (iface,
+                                       g_param_spec_object ("host", NULL, NULL, TILL_TYPE_HOST,
+                                                            G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                                                            G_PARAM_STATIC_STRINGS));
+}
+
+const char *
+till_payment_provider_get_id (TillPaymentProvider *self)
+{
+  g_return_val_if_fail (TILL_IS_PAYMENT_PROVIDER (self), NULL);
+  return TILL_PAYMENT_PROVIDER_GET_IFACE (self)->get_id (self);
+}
+
+const char *
+till_payment_provider_get_name (TillPaymentProvider *self)
+{
+  g_return_val_if_fail (TILL_IS_PAYMENT_PROVIDER (self), NULL);
+  return TILL_PAYMENT_PROVIDER_GET_IFACE (self)->get_name (self);
+}
+
+const char *
+till_payment_provider_get_icon_name (TillPaymentProvider *self)
+{
+  g_return_val_if_fail (TILL_IS_PAYMENT_PROVIDER (self), NULL);
+  return TILL_PAYMENT_PROVIDER_GET_IFACE (self)->get_icon_name (self);
+}
+
+int
+till_payment_provider_get_order (TillPaymentProvider *self)
+{
+  g_return_val_if_fail (TILL_IS_PAYMENT_PROVIDER (self), 0);
+  return TILL_PAYMENT_PROVIDER_GET_IFACE (self)->get_order (self);
+}
+
+void
+till_payment_provider_pay_async (TillPaymentProvider *self,
+                                 TillPayment         *payment,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (TILL_IS_PAYMENT_PROVIDER (self));
+  g_return_if_fail (TILL_IS_PAYMENT (payment));
+  TILL_PAYMENT_PROVIDER_GET_IFACE (self)->pay_async (self, payment, cancellable, callback, user_data);
+}
+
+TillPaymentResult *
+till_payment_provider_pay_finish (TillPaymentProvider  *self,
+                                  GAsyncResult         *result,
+                                  GError              **error)
+{
+  g_return_val_if_fail (TILL_IS_PAYMENT_PROVIDER (self), NULL);
+  return TILL_PAYMENT_PROVIDER_GET_IFACE (self)->pay_finish (self, result, error);
+}

@@ -1,0 +1,1058 @@
+/* till-window.c: one window, no dialogs: sell, pay, result, receipt, merchant area.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "till"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libpeas/peas.h>
+
+#include "till-application.h"
+#include "till-cart.h"
+#include "till-cash-provider.h"
+#include "till-window.h"
+
+struct _TillWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay     *toast_overlay;
+  AdwHeaderBar        *header_bar;
+  AdwWindowTitle      *window_title;
+  GtkBox              *status_box;
+  GtkButton           *merchant_button;
+  GtkStack            *stack;
+  GtkGridView         *products_view;
+  GtkStack            *cart_stack;
+  GtkListView         *cart_view;
+  GtkLabel            *total_label;
+  GtkButton           *pay_button;
+  GtkLabel            *pay_label;
+  GtkButton           *clear_button;
+  GtkLabel            *pay_amount_label;
+  GtkStack            *pay_stack;
+  GtkBox              *methods_box;
+  AdwBin              *provider_bin;
+  GtkButton           *cancel_button;
+  GtkBox              *result_page;
+  GtkImage            *result_icon;
+  GtkLabel            *result_title;
+  GtkLabel            *result_amount;
+  GtkLabel            *result_message;
+  GtkLabel            *result_next_step;
+  GtkLabel            *result_reference;
+  GtkLabel            *result_code;
+  GtkButton           *receipt_button;
+  GtkButton           *retry_button;
+  GtkButton           *done_button;
+  GtkLabel            *receipt_label;
+  GtkStack            *merchant_stack;
+  GtkLabel            *pin_display;
+  GtkGrid             *pin_grid;
+  GtkStack            *merchant_pages;
+  AdwStatusPage       *today_page;
+
+  GSettings           *settings;
+  TillCatalog         *catalog;
+  TillCart            *cart;
+  gboolean             demo;
+  GtkCssProvider      *category_css;
+
+  GPtrArray           *providers;       /* TillPaymentProvider, by order */
+  PeasExtensionSet    *provider_set;
+  PeasExtensionSet    *addin_set;
+
+  /* The payment under way */
+  TillPayment         *payment;
+  TillPaymentProvider *provider;
+  GCancellable        *cancellable;
+  guint                return_timeout;
+
+  GString             *pin;
+  gchar               *last_receipt;
+
+  /* Today, in this session */
+  guint                n_sales;
+  guint64              total_sold;
+};
+
+static void host_iface_init (TillHostInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TillWindow, till_window, ADW_TYPE_APPLICATION_WINDOW,
+                               G_IMPLEMENT_INTERFACE (TILL_TYPE_HOST, host_iface_init))
+
+enum
+{
+  PROP_0,
+  PROP_CATALOG,
+  PROP_DEMO,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gchar *
+format_amount (TillWindow *self,
+               guint64     amount)
+{
+  return till_format_amount (amount, till_catalog_get_currency (self->catalog));
+}
+
+/* Products */
+
+static void
+product_setup_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  TillWindow               *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *name = gtk_label_new (NULL);
+  GtkWidget *price = gtk_label_new (NULL);
+
+  gtk_widget_add_css_class (box, "product");
+  gtk_label_set_wrap (GTK_LABEL (name), TRUE);
+  gtk_label_set_justify (GTK_LABEL (name), GTK_JUSTIFY_CENTER);
+  gtk_label_set_max_width_chars (GTK_LABEL (name), 14);
+  gtk_widget_add_css_class (name, "product-name");
+  gtk_widget_add_css_class (price, "product-price");
+  gtk_widget_add_css_class (price, "numeric");
+  gtk_widget_set_vexpand (name, TRUE);
+  gtk_widget_set_valign (name, GTK_ALIGN_END);
+  gtk_widget_set_valign (price, GTK_ALIGN_START);
+  gtk_widget_set_vexpand (price, TRUE);
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), price);
+  gtk_list_item_set_child (item, box);
+}
+
+static gchar *
+category_class (const char *category)
+{
+  GString *s = g_string_new ("category-");
+
+  /* Category ids come from the catalog: keep only what a CSS class may hold. */
+  for (const char *p = category; p && *p; p++)
+    g_string_append_c (s, g_ascii_isalnum (*p) ? g_ascii_tolower (*p) : '-');
+  return g_string_free (s, FALSE);
+}
+
+static void
+product_bind_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 TillWindow               *self)
+{
+  TillProduct *product = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *name = gtk_widget_get_first_child (box);
+  GtkWidget *price = gtk_widget_get_next_sibling (name);
+  g_autofree gchar *amount = format_amount (self, till_product_get_price (product));
+  g_autofree gchar *css = category_class (till_product_get_category (product));
+  g_autofree gchar *a11y = g_strdup_printf ("%s, %s", till_product_get_name (product), amount);
+  const char *old = g_object_get_data (G_OBJECT (box), "category-class");
+
+  gtk_label_set_text (GTK_LABEL (name), till_product_get_name (product));
+  gtk_label_set_text (GTK_LABEL (price), amount);
+  if (old != NULL)
+    gtk_widget_remove_css_class (box, old);
+  gtk_widget_add_css_class (box, css);
+  g_object_set_data_full (G_OBJECT (box), "category-class", g_steal_pointer (&css), g_free);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+}
+
+static void
+product_activated_cb (TillWindow *self,
+                      guint       position)
+{
+  g_autoptr(TillProduct) product = g_list_model_get_item (till_catalog_get_products (self->catalog),
+                                                          position);
+  if (product != NULL)
+    till_cart_add (self->cart, product);
+}
+
+/* Cart */
+
+static void
+cart_step_cb (GtkButton  *button,
+              TillWindow *self)
+{
+  GtkListItem *item = g_object_get_data (G_OBJECT (button), "item");
+  TillCartLine *line = gtk_list_item_get_item (item);
+  gboolean add = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "add"));
+
+  if (line == NULL)
+    return;
+  if (add)
+    till_cart_add (self->cart, till_cart_line_get_product (line));
+  else
+    till_cart_remove_one (self->cart, till_cart_line_get_product (line));
+}
+
+static GtkWidget *
+step_button (TillWindow  *self,
+             GtkListItem *item,
+             gboolean     add)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (add ? "list-add-symbolic" : "list-remove-symbolic");
+
+  gtk_widget_add_css_class (button, "step");
+  gtk_widget_add_css_class (button, "circular");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  add ? _("One more") : _("One less"), -1);
+  g_object_set_data (G_OBJECT (button), "item", item);
+  g_object_set_data (G_OBJECT (button), "add", GINT_TO_POINTER (add));
+  g_signal_connect (button, "clicked", G_CALLBACK (cart_step_cb), self);
+  return button;
+}
+
+static void
+cart_setup_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               TillWindow               *self)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *name = gtk_label_new (NULL);
+  GtkWidget *detail = gtk_label_new (NULL);
+  GtkWidget *qty = gtk_label_new (NULL);
+
+  gtk_widget_add_css_class (row, "cart-line");
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (detail), 0);
+  gtk_widget_add_css_class (name, "cart-name");
+  gtk_widget_add_css_class (detail, "numeric");
+  gtk_widget_add_css_class (detail, "dim-label");
+  gtk_widget_add_css_class (qty, "cart-qty");
+  gtk_widget_add_css_class (qty, "numeric");
+  gtk_widget_set_hexpand (labels, TRUE);
+  gtk_widget_set_valign (labels, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (labels), name);
+  gtk_box_append (GTK_BOX (labels), detail);
+  gtk_box_append (GTK_BOX (row), labels);
+  gtk_box_append (GTK_BOX (row), step_button (self, item, FALSE));
+  gtk_box_append (GTK_BOX (row), qty);
+  gtk_box_append (GTK_BOX (row), step_button (self, item, TRUE));
+  gtk_list_item_set_child (item, row);
+  gtk_list_item_set_activatable (item, FALSE);
+}
+
+static void
+cart_line_update (GtkListItem *item)
+{
+  TillCartLine *line = gtk_list_item_get_item (item);
+  GtkWidget *row = gtk_list_item_get_child (item);
+  GtkWidget *labels = gtk_widget_get_first_child (row);
+  GtkWidget *name = gtk_widget_get_first_child (labels);
+  GtkWidget *detail = gtk_widget_get_next_sibling (name);
+  GtkWidget *qty = gtk_widget_get_next_sibling (gtk_widget_get_next_sibling (labels));
+  TillWindow *self = g_object_get_data (G_OBJECT (row), "window");
+  TillProduct *product;
+  g_autofree gchar *total = NULL;
+  g_autofree gchar *count = NULL;
+
+  if (line == NULL || self == NULL)
+    return;
+  product = till_cart_line_get_product (line);
+  total = format_amount (self, till_cart_line_get_total (line));
+  count = g_strdup_printf ("%u", till_cart_line_get_quantity (line));
+  gtk_label_set_text (GTK_LABEL (name), till_product_get_name (product));
+  gtk_label_set_text (GTK_LABEL (detail), total);
+  gtk_label_set_text (GTK_LABEL (qty), count);
+}
+
+static void
+cart_bind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              TillWindow               *self)
+{
+  TillCartLine *line = gtk_list_item_get_item (item);
+
+  g_object_set_data (G_OBJECT (gtk_list_item_get_child (item)), "window", self);
+  cart_line_update (item);
+  g_signal_connect_swapped (line, "notify::quantity", G_CALLBACK (cart_line_update), item);
+}
+
+static void
+cart_unbind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                TillWindow               *self)
+{
+  TillCartLine *line = gtk_list_item_get_item (item);
+
+  if (line != NULL)
+    g_signal_handlers_disconnect_by_func (line, cart_line_update, item);
+}
+
+static void
+cart_changed_cb (TillWindow *self)
+{
+  guint64 total = till_cart_get_total (self->cart);
+  guint n = till_cart_get_n_items (self->cart);
+  g_autofree gchar *amount = format_amount (self, total);
+  g_autofree gchar *pay = NULL;
+
+  gtk_label_set_text (self->total_label, amount);
+  gtk_stack_set_visible_child_name (self->cart_stack, n > 0 ? "lines" : "empty");
+  gtk_widget_set_sensitive (GTK_WIDGET (self->pay_button), n > 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->clear_button), n > 0);
+  /* Translators: the big button, e.g. "Pay €12.50" */
+  pay = n > 0 ? g_strdup_printf (_("Pay %s"), amount) : g_strdup (_("Pay"));
+  gtk_label_set_text (self->pay_label, pay);
+}
+
+static void
+clear_clicked_cb (TillWindow *self)
+{
+  till_cart_clear (self->cart);
+}
+
+/* Paying */
+
+static void show_sell (TillWindow *self);
+static void pay_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+present_cb (TillPayment *payment,
+            GtkWidget   *page,
+            TillWindow  *self)
+{
+  if (payment != self->payment)
+    return;
+  adw_bin_set_child (self->provider_bin, page);
+  gtk_stack_set_visible_child_name (self->pay_stack, "provider");
+}
+
+static void
+end_payment (TillWindow *self)
+{
+  if (self->payment != NULL)
+    g_signal_handlers_disconnect_by_func (self->payment, present_cb, self);
+  g_clear_object (&self->payment);
+  g_clear_object (&self->provider);
+  g_clear_object (&self->cancellable);
+  adw_bin_set_child (self->provider_bin, NULL);
+}
+
+static void
+method_clicked_cb (GtkButton  *button,
+                   TillWindow *self)
+{
+  TillPaymentProvider *provider = g_object_get_data (G_OBJECT (button), "provider");
+
+  if (self->payment == NULL || self->provider != NULL)
+    return;
+  self->provider = g_object_ref (provider);
+  self->cancellable = g_cancellable_new ();
+  till_payment_provider_pay_async (provider, self->payment, self->cancellable, pay_done_cb,
+                                   g_object_ref (self));
+}
+
+static TillPayment *
+payment_from_cart (TillWindow *self)
+{
+  GListModel *lines = till_cart_get_lines (self->cart);
+  TillPayment *payment = till_payment_new (till_cart_get_total (self->cart),
+                                           till_catalog_get_currency (self->catalog));
+
+  for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
+    {
+      g_autoptr(TillCartLine) line = g_list_model_get_item (lines, i);
+      TillProduct *product = till_cart_line_get_product (line);
+
+      till_payment_add_line (payment, till_product_get_name (product), till_product_get_category (product),
+                             till_cart_line_get_quantity (line), till_cart_line_get_total (line));
+    }
+  return payment;
+}
+
+static void
+rebuild_methods (TillWindow *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->methods_box))) != NULL)
+    gtk_box_remove (self->methods_box, child);
+  for (guint i = 0; i < self->providers->len; i++)
+    {
+      TillPaymentProvider *provider = self->providers->pdata[i];
+      GtkWidget *button = gtk_button_new ();
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+      GtkWidget *icon = gtk_image_new_from_icon_name (till_payment_provider_get_icon_name (provider));
+      GtkWidget *label = gtk_label_new (till_payment_provider_get_name (provider));
+
+      gtk_image_set_pixel_size (GTK_IMAGE (icon), 64);
+      gtk_box_append (GTK_BOX (box), icon);
+      gtk_box_append (GTK_BOX (box), label);
+      gtk_button_set_child (GTK_BUTTON (button), box);
+      gtk_widget_add_css_class (button, "method");
+      gtk_widget_set_name (button, till_payment_provider_get_id (provider));
+      g_object_set_data (G_OBJECT (button), "provider", provider);
+      g_signal_connect (button, "clicked", G_CALLBACK (method_clicked_cb), self);
+      gtk_box_append (self->methods_box, button);
+    }
+}
+
+static void
+show_methods (TillWindow *self)
+{
+  g_autofree gchar *amount = format_amount (self, till_payment_get_amount (self->payment));
+
+  gtk_label_set_text (self->pay_amount_label, amount);
+  gtk_stack_set_visible_child_name (self->pay_stack, "methods");
+  gtk_stack_set_visible_child_name (self->stack, "pay");
+  if (self->providers->len > 0)
+    gtk_widget_grab_focus (gtk_widget_get_first_child (GTK_WIDGET (self->methods_box)));
+}
+
+static void
+pay_clicked_cb (TillWindow *self)
+{
+  if (till_cart_get_n_items (self->cart) == 0 || self->payment != NULL)
+    return;
+  self->payment = payment_from_cart (self);
+  g_signal_connect (self->payment, "present", G_CALLBACK (present_cb), self);
+  show_methods (self);
+}
+
+static void
+cancel_clicked_cb (TillWindow *self)
+{
+  if (self->provider != NULL)
+    {
+      /* The provider answers with G_IO_ERROR_CANCELLED; pay_done_cb goes back. */
+      g_cancellable_cancel (self->cancellable);
+      return;
+    }
+  end_payment (self);
+  show_sell (self);
+}
+
+static void
+show_sell (TillWindow *self)
+{
+  g_clear_handle_id (&self->return_timeout, g_source_remove);
+  gtk_stack_set_visible_child_name (self->stack, "sell");
+  gtk_widget_grab_focus (GTK_WIDGET (self->products_view));
+}
+
+static gboolean
+auto_return_cb (gpointer user_data)
+{
+  TillWindow *self = user_data;
+
+  self->return_timeout = 0;
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "result") == 0)
+    show_sell (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gchar *
+build_receipt (TillWindow              *self,
+               TillPayment             *payment,
+               const TillPaymentResult *result)
+{
+  GString *s = g_string_new (NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree gchar *when = g_date_time_format (now, "%x %X");
+  g_autofree gchar *merchant = g_settings_get_string (self->settings, "merchant-name");
+  g_autofree gchar *total = format_amount (self, till_payment_get_amount (payment));
+
+  g_string_append_printf (s, "%s\n%s\n", merchant, when);
+  if (result->reference != NULL)
+    g_string_append_printf (s, "%s\n", result->reference);
+  g_string_append (s, "\n");
+  for (guint i = 0; i < till_payment_get_n_lines (payment); i++)
+    {
+      const char *name;
+      guint qty;
+      guint64 amount;
+      g_autofree gchar *line_total = NULL;
+
+      till_payment_get_line (payment, i, &name, NULL, &qty, &amount);
+      line_total = format_amount (self, amount);
+      g_string_append_printf (s, "%u × %-22s %10s\n", qty, name, line_total);
+    }
+  /* Translators: the receipt's total line */
+  g_string_append_printf (s, "\n%-26s %10s\n", _("Total"), total);
+  g_string_append_printf (s, "%s: %s\n", result->method, result->title);
+  for (guint i = 0; i < result->receipt->len; i++)
+    g_string_append_printf (s, "%s\n", (const char *) result->receipt->pdata[i]);
+  return g_string_free (s, FALSE);
+}
+
+static void
+show_result (TillWindow              *self,
+             const TillPaymentResult *result)
+{
+  g_autofree gchar *amount = format_amount (self, till_payment_get_amount (self->payment));
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->result_page), "approved");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->result_page), "declined");
+  gtk_widget_add_css_class (GTK_WIDGET (self->result_page), result->approved ? "approved" : "declined");
+  gtk_image_set_from_icon_name (self->result_icon, result->approved ? "emblem-ok-symbolic"
+                                                                    : "dialog-error-symbolic");
+  gtk_label_set_text (self->result_title, result->title);
+  gtk_label_set_text (self->result_amount, amount);
+  gtk_label_set_text (self->result_message, result->message ? result->message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->result_message), result->message != NULL);
+  gtk_label_set_text (self->result_next_step, result->next_step ? result->next_step : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->result_next_step), result->next_step != NULL);
+  gtk_label_set_text (self->result_reference, result->reference ? result->reference : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->result_reference), result->reference != NULL);
+  gtk_label_set_text (self->result_code, result->reason_code ? result->reason_code : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->result_code), result->reason_code != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->receipt_button), result->approved);
+  gtk_widget_set_visible (GTK_WIDGET (self->retry_button), !result->approved);
+  gtk_button_set_label (self->done_button, result->approved ? _("New sale") : _("Back to the sale"));
+  gtk_stack_set_visible_child_name (self->stack, "result");
+  gtk_widget_grab_focus (GTK_WIDGET (self->done_button));
+
+  if (result->approved)
+    {
+      /* Only now, after the provider recorded the sale, is the cart cleared. */
+      g_free (self->last_receipt);
+      self->last_receipt = build_receipt (self, self->payment, result);
+      gtk_label_set_text (self->receipt_label, self->last_receipt);
+      self->n_sales++;
+      self->total_sold += till_payment_get_amount (self->payment);
+      till_cart_clear (self->cart);
+      {
+        g_autofree gchar *sold = format_amount (self, self->total_sold);
+        g_autofree gchar *desc = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u sale, %s", "%u sales, %s",
+                                                               self->n_sales),
+                                                  self->n_sales, sold);
+        adw_status_page_set_description (self->today_page, desc);
+      }
+      self->return_timeout = g_timeout_add_seconds (g_settings_get_uint (self->settings, "auto-return-seconds"),
+                                                    auto_return_cb, self);
+    }
+}
+
+static void
+pay_done_cb (GObject      *source,
+             GAsyncResult *res,
+             gpointer      user_data)
+{
+  g_autoptr(TillWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TillPaymentResult) result = NULL;
+
+  result = till_payment_provider_pay_finish (TILL_PAYMENT_PROVIDER (source), res, &error);
+  if (self->provider != TILL_PAYMENT_PROVIDER (source))
+    return;
+  g_clear_object (&self->provider);
+  g_clear_object (&self->cancellable);
+  adw_bin_set_child (self->provider_bin, NULL);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Cancelled: the sale is still in the cart, nothing was charged. */
+      end_payment (self);
+      show_sell (self);
+      return;
+    }
+  if (result == NULL)
+    {
+      result = till_payment_result_new (FALSE, TILL_PAYMENT_MODE_CASH, "", _("Not paid"));
+      result->message = g_strdup (error ? error->message : _("The payment failed."));
+      result->next_step = g_strdup (_("Ask for another payment method."));
+    }
+  show_result (self, result);
+  if (result->approved)
+    end_payment (self);
+}
+
+static void
+retry_clicked_cb (TillWindow *self)
+{
+  if (self->payment != NULL)
+    show_methods (self);
+  else
+    show_sell (self);
+}
+
+static void
+done_clicked_cb (TillWindow *self)
+{
+  if (self->payment != NULL && g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "result") == 0)
+    end_payment (self);
+  show_sell (self);
+}
+
+static void
+receipt_clicked_cb (TillWindow *self)
+{
+  g_clear_handle_id (&self->return_timeout, g_source_remove);
+  gtk_stack_set_visible_child_name (self->stack, "receipt");
+}
+
+static void
+result_tapped_cb (GtkGestureClick *gesture,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  TillWindow      *self)
+{
+  /* An approval goes away on a tap anywhere; a refusal waits for a button. */
+  if (self->payment == NULL && self->return_timeout != 0)
+    show_sell (self);
+}
+
+/* Merchant area */
+
+static void
+pin_update (TillWindow *self)
+{
+  g_autoptr(GString) dots = g_string_new (NULL);
+
+  for (gsize i = 0; i < self->pin->len; i++)
+    g_string_append (dots, "●");
+  gtk_label_set_text (self->pin_display, self->pin->len ? dots->str : "");
+}
+
+static void
+pin_key_cb (GtkButton  *button,
+            TillWindow *self)
+{
+  const char *key = g_object_get_data (G_OBJECT (button), "key");
+
+  if (g_str_equal (key, "clear"))
+    g_string_truncate (self->pin, 0);
+  else if (g_str_equal (key, "ok"))
+    {
+      g_autofree gchar *expected = g_settings_get_string (self->settings, "merchant-pin");
+      gboolean ok = strlen (expected) == self->pin->len &&
+                    memcmp (expected, self->pin->str, self->pin->len) == 0;
+
+      g_string_truncate (self->pin, 0);
+      if (ok)
+        gtk_stack_set_visible_child_name (self->merchant_stack, "area");
+      else
+        adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Wrong PIN")));
+    }
+  else if (self->pin->len < 12)
+    g_string_append (self->pin, key);
+  pin_update (self);
+}
+
+static void
+build_pin_pad (TillWindow *self)
+{
+  static const char *keys[] = { "1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "ok" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      GtkWidget *button;
+
+      if (g_str_equal (keys[i], "clear"))
+        button = gtk_button_new_with_label (_("Clear"));
+      else if (g_str_equal (keys[i], "ok"))
+        {
+          button = gtk_button_new_with_label (_("OK"));
+          gtk_widget_add_css_class (button, "suggested-action");
+        }
+      else
+        button = gtk_button_new_with_label (keys[i]);
+      gtk_widget_add_css_class (button, "pin-key");
+      g_object_set_data (G_OBJECT (button), "key", (gpointer) keys[i]);
+      g_signal_connect (button, "clicked", G_CALLBACK (pin_key_cb), self);
+      gtk_grid_attach (self->pin_grid, button, (int) (i % 3), (int) (i / 3), 1, 1);
+    }
+}
+
+static void
+merchant_clicked_cb (TillWindow *self)
+{
+  if (self->payment != NULL)
+    return;  /* not in the middle of a sale */
+  g_string_truncate (self->pin, 0);
+  pin_update (self);
+  gtk_stack_set_visible_child_name (self->merchant_stack, "pin");
+  gtk_stack_set_visible_child_name (self->stack, "merchant");
+}
+
+static void
+lock_clicked_cb (TillWindow *self)
+{
+  g_string_truncate (self->pin, 0);
+  gtk_stack_set_visible_child_name (self->merchant_stack, "pin");
+  show_sell (self);
+}
+
+/* Providers and addins from plugins */
+
+static int
+compare_providers (gconstpointer a, gconstpointer b)
+{
+  TillPaymentProvider *pa = *(TillPaymentProvider **) a, *pb = *(TillPaymentProvider **) b;
+
+  return till_payment_provider_get_order (pa) - till_payment_provider_get_order (pb);
+}
+
+static void
+provider_added_cb (PeasExtensionSet *set,
+                   PeasPluginInfo   *info,
+                   GObject          *extension,
+                   TillWindow       *self)
+{
+  g_ptr_array_add (self->providers, g_object_ref (extension));
+  g_ptr_array_sort (self->providers, compare_providers);
+  rebuild_methods (self);
+}
+
+static void
+provider_removed_cb (PeasExtensionSet *set,
+                     PeasPluginInfo   *info,
+                     GObject          *extension,
+                     TillWindow       *self)
+{
+  g_ptr_array_remove (self->providers, extension);
+  rebuild_methods (self);
+}
+
+static void
+addin_added_cb (PeasExtensionSet *set,
+                PeasPluginInfo   *info,
+                GObject          *extension,
+                TillWindow       *self)
+{
+  till_host_addin_load (TILL_HOST_ADDIN (extension), TILL_HOST (self));
+}
+
+static void
+addin_removed_cb (PeasExtensionSet *set,
+                  PeasPluginInfo   *info,
+                  GObject          *extension,
+                  TillWindow       *self)
+{
+  till_host_addin_unload (TILL_HOST_ADDIN (extension), TILL_HOST (self));
+}
+
+static void
+load_extensions (TillWindow *self)
+{
+  PeasEngine *engine = peas_engine_get_default ();
+
+  g_ptr_array_add (self->providers, till_cash_provider_new (TILL_HOST (self)));
+  self->provider_set = peas_extension_set_new (engine, TILL_TYPE_PAYMENT_PROVIDER, "host", self, NULL);
+  g_signal_connect (self->provider_set, "extension-added", G_CALLBACK (provider_added_cb), self);
+  g_signal_connect (self->provider_set, "extension-removed", G_CALLBACK (provider_removed_cb), self);
+  peas_extension_set_foreach (self->provider_set, (PeasExtensionSetForeachFunc) provider_added_cb, self);
+  rebuild_methods (self);
+
+  self->addin_set = peas_extension_set_new (engine, TILL_TYPE_HOST_ADDIN, "host", self, NULL);
+  g_signal_connect (self->addin_set, "extension-added", G_CALLBACK (addin_added_cb), self);
+  g_signal_connect (self->addin_set, "extension-removed", G_CALLBACK (addin_removed_cb), self);
+  peas_extension_set_foreach (self->addin_set, (PeasExtensionSetForeachFunc) addin_added_cb, self);
+}
+
+/* TillHost */
+
+static void
+host_add_status_widget (TillHost  *host,
+                        GtkWidget *widget)
+{
+  gtk_box_append (TILL_WINDOW (host)->status_box, widget);
+}
+
+static void
+host_add_merchant_page (TillHost   *host,
+                        const char *id,
+                        const char *title,
+                        GtkWidget  *page)
+{
+  gtk_stack_add_titled (TILL_WINDOW (host)->merchant_pages, page, id, title);
+}
+
+static void
+host_remove_widget (TillHost  *host,
+                    GtkWidget *widget)
+{
+  TillWindow *self = TILL_WINDOW (host);
+  GtkWidget *parent = gtk_widget_get_parent (widget);
+
+  if (parent == GTK_WIDGET (self->status_box))
+    gtk_box_remove (self->status_box, widget);
+  else if (parent == GTK_WIDGET (self->merchant_pages))
+    gtk_stack_remove (self->merchant_pages, widget);
+}
+
+static void
+host_notify (TillHost   *host,
+             const char *message,
+             gboolean    urgent)
+{
+  TillWindow *self = TILL_WINDOW (host);
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_priority (toast, urgent ? ADW_TOAST_PRIORITY_HIGH : ADW_TOAST_PRIORITY_NORMAL);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  if (urgent)
+    {
+      g_autoptr(GNotification) n = g_notification_new (_("Till"));
+      g_notification_set_body (n, message);
+      g_notification_set_priority (n, G_NOTIFICATION_PRIORITY_HIGH);
+      g_application_send_notification (g_application_get_default (), "till-status", n);
+    }
+}
+
+static gboolean
+host_is_demo (TillHost *host)
+{
+  return TILL_WINDOW (host)->demo;
+}
+
+static GSettings *
+host_get_settings (TillHost *host)
+{
+  return TILL_WINDOW (host)->settings;
+}
+
+static void
+host_iface_init (TillHostInterface *iface)
+{
+  iface->add_status_widget = host_add_status_widget;
+  iface->add_merchant_page = host_add_merchant_page;
+  iface->remove_widget = host_remove_widget;
+  iface->notify = host_notify;
+  iface->is_demo = host_is_demo;
+  iface->get_settings = host_get_settings;
+}
+
+/* GObject */
+
+static void
+load_category_css (TillWindow *self)
+{
+  g_auto(GStrv) categories = till_catalog_dup_categories (self->catalog);
+  GListModel *products = till_catalog_get_products (self->catalog);
+  g_autoptr(GString) css = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (products); i++)
+    {
+      g_autoptr(TillProduct) p = g_list_model_get_item (products, i);
+      g_autofree gchar *cls = category_class (till_product_get_category (p));
+      const char *color = till_product_get_color (p);
+      GdkRGBA rgba;
+
+      /* Colours come from the catalog: only well-formed ones reach the style sheet. */
+      if (color == NULL || !gdk_rgba_parse (&rgba, color) || strstr (css->str, cls) != NULL)
+        continue;
+      g_string_append_printf (css, ".product.%s { background-color: alpha(%s, 0.16); "
+                              "border-bottom: 6px solid %s; }\n", cls, color, color);
+    }
+  self->category_css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_data (self->category_css, css->str, (gssize) css->len);
+  gtk_style_context_add_provider_for_display (gtk_widget_get_display (GTK_WIDGET (self)),
+                                              GTK_STYLE_PROVIDER (self->category_css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION + 1);
+}
+
+static void
+till_window_constructed (GObject *object)
+{
+  TillWindow *self = TILL_WINDOW (object);
+  GtkListItemFactory *factory;
+  GtkGesture *tap;
+
+  G_OBJECT_CLASS (till_window_parent_class)->constructed (object);
+
+  g_assert (self->catalog != NULL);
+  adw_window_title_set_title (self->window_title, till_catalog_get_name (self->catalog));
+  if (self->demo)
+    adw_window_title_set_subtitle (self->window_title, _("Demo"));
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (product_setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (product_bind_cb), self);
+  gtk_grid_view_set_factory (self->products_view, factory);
+  g_object_unref (factory);
+  gtk_grid_view_set_model (self->products_view,
+                           GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (till_catalog_get_products (self->catalog)))));
+  load_category_css (self);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (cart_setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (cart_bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (cart_unbind_cb), self);
+  gtk_list_view_set_factory (self->cart_view, factory);
+  g_object_unref (factory);
+  gtk_list_view_set_model (self->cart_view,
+                           GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (till_cart_get_lines (self->cart)))));
+  g_signal_connect_object (self->cart, "notify::total", G_CALLBACK (cart_changed_cb), self, G_CONNECT_SWAPPED);
+  cart_changed_cb (self);
+
+  tap = gtk_gesture_click_new ();
+  g_signal_connect (tap, "released", G_CALLBACK (result_tapped_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->result_page), GTK_EVENT_CONTROLLER (tap));
+
+  build_pin_pad (self);
+  load_extensions (self);
+  show_sell (self);
+}
+
+static void
+till_window_dispose (GObject *object)
+{
+  TillWindow *self = TILL_WINDOW (object);
+
+  g_clear_handle_id (&self->return_timeout, g_source_remove);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  if (self->addin_set != NULL)
+    peas_extension_set_foreach (self->addin_set, (PeasExtensionSetForeachFunc) addin_removed_cb, self);
+  g_clear_object (&self->addin_set);
+  g_clear_object (&self->provider_set);
+  if (self->category_css != NULL)
+    gtk_style_context_remove_provider_for_display (gtk_widget_get_display (GTK_WIDGET (self)),
+                                                   GTK_STYLE_PROVIDER (self->category_css));
+  g_clear_object (&self->category_css);
+  end_payment (self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TILL_TYPE_WINDOW);
+  G_OBJECT_CLASS (till_window_parent_class)->dispose (object);
+}
+
+static void
+till_window_finalize (GObject *object)
+{
+  TillWindow *self = TILL_WINDOW (object);
+
+  g_clear_pointer (&self->providers, g_ptr_array_unref);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->catalog);
+  g_clear_object (&self->cart);
+  g_string_free (self->pin, TRUE);
+  g_free (self->last_receipt);
+  G_OBJECT_CLASS (till_window_parent_class)->finalize (object);
+}
+
+static void
+till_window_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  TillWindow *self = TILL_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CATALOG:
+      self->catalog = g_value_dup_object (value);
+      break;
+    case PROP_DEMO:
+      self->demo = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+till_window_class_init (TillWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = till_window_constructed;
+  object_class->dispose = till_window_dispose;
+  object_class->finalize = till_window_finalize;
+  object_class->set_property = till_window_set_property;
+
+  properties[PROP_CATALOG] =
+    g_param_spec_object ("catalog", NULL, NULL, TILL_TYPE_CATALOG,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DEMO] =
+    g_param_spec_boolean ("demo", NULL, NULL, FALSE,
+                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tillpos/Till/till-window.ui");
+#define CHILD(name) gtk_widget_class_bind_template_child (widget_class, TillWindow, name)
+  CHILD (toast_overlay);
+  CHILD (header_bar);
+  CHILD (window_title);
+  CHILD (status_box);
+  CHILD (merchant_button);
+  CHILD (stack);
+  CHILD (products_view);
+  CHILD (cart_stack);
+  CHILD (cart_view);
+  CHILD (total_label);
+  CHILD (pay_button);
+  CHILD (pay_label);
+  CHILD (clear_button);
+  CHILD (pay_amount_label);
+  CHILD (pay_stack);
+  CHILD (methods_box);
+  CHILD (provider_bin);
+  CHILD (cancel_button);
+  CHILD (result_page);
+  CHILD (result_icon);
+  CHILD (result_title);
+  CHILD (result_amount);
+  CHILD (result_message);
+  CHILD (result_next_step);
+  CHILD (result_reference);
+  CHILD (result_code);
+  CHILD (receipt_button);
+  CHILD (retry_button);
+  CHILD (done_button);
+  CHILD (receipt_label);
+  CHILD (merchant_stack);
+  CHILD (pin_display);
+  CHILD (pin_grid);
+  CHILD (merchant_pages);
+  CHILD (today_page);
+#undef CHILD
+  gtk_widget_class_bind_template_callback (widget_class, product_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, pay_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, clear_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, cancel_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, receipt_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, done_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, merchant_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, lock_clicked_cb);
+}
+
+static void
+till_window_init (TillWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cart = till_cart_new ();
+  self->providers = g_ptr_array_new_with_free_func (g_object_unref);
+  self->pin = g_string_new (NULL);
+  self->settings = g_settings_new (APP_ID);
+}
+
+TillWindow *
+till_window_new (TillApplication *app,
+                 TillCatalog     *catalog,
+                 gboolean         demo)
+{
+  return g_object_new (TILL_TYPE_WINDOW, "application", app, "catalog", catalog, "demo", demo, NULL);
+}
+
+TillCart *
+till_window_get_cart (TillWindow *self)
+{
+  g_return_val_if_fail (TILL_IS_WINDOW (self), NULL);
+  return self->cart;
+}
+
+TillCatalog *
+till_window_get_catalog (TillWindow *self)
+{
+  g_return_val_if_fail (TILL_IS_WINDOW (self), NULL);
+  return self->catalog;
+}
+
+const char *
+till_window_get_page (TillWindow *self)
+{
+  g_return_val_if_fail (TILL_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->stack);
+}
