@@ -477,6 +477,55 @@ test_credential_checks (void)
 }
 
 static void
+scope_7 (OffauthTerminalConfig *c)
+{
+  c->scope = 7;
+}
+
+/* An issuer key restricted to scope 7: its credentials must carry scope 7. */
+static void
+test_key_scope (void)
+{
+  g_autoptr(GError) error = NULL;
+  TestWorld *w = test_world_new ();
+  OffauthBundle b = { 0 };
+  OffauthCredential cred;
+  OffauthDecision d;
+  g_autofree gchar *text = NULL;
+
+  b.sequence = 2;
+  b.issued_at = TEST_NOW - 60;
+  b.expires_at = TEST_NOW + 30 * 86400;
+  b.n_keys = 2;
+  memcpy (b.keys[0].public_key, w->issuer->pk, OFFAUTH_PK_SIZE);
+  b.keys[0].not_before = TEST_NOW - 86400;
+  b.keys[0].not_after = TEST_NOW + 365 * 86400;
+  memcpy (b.keys[1].public_key, w->issuer2->pk, OFFAUTH_PK_SIZE);
+  b.keys[1].not_before = TEST_NOW - 86400;
+  b.keys[1].not_after = TEST_NOW + 2 * 86400;
+  b.keys[1].scope = 7;
+  offauth_bundle_sign (&b, w->root);
+  text = offauth_text_encode ('T', b.raw, b.raw_len);
+  g_assert_true (offauth_terminal_load_bundle (w->terminal, text, &error));
+  g_assert_no_error (error);
+  set_config (w, scope_7);
+
+  test_credential (w, &cred);
+  test_credential_sign (w, &cred, w->issuer2);
+  test_sale (w, &cred, 100, 1, &d);
+  test_assert_reason (&d, OFFAUTH_REASON_OUT_OF_SCOPE);
+  cred.scope = 7;
+  test_credential_sign (w, &cred, w->issuer2);
+  test_sale (w, &cred, 100, 1, &d);
+  test_assert_reason (&d, OFFAUTH_REASON_NONE);
+  /* The unscoped key's credentials of scope 0 go anywhere. */
+  test_credential (w, &cred);
+  test_sale (w, &cred, 100, 1, &d);
+  test_assert_reason (&d, OFFAUTH_REASON_NONE);
+  test_world_free (w);
+}
+
+static void
 test_counter_reused (void)
 {
   TestWorld *w = test_world_new ();
@@ -695,6 +744,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Offauth/Decision/issuer", test_issuer_checks);
   g_test_add_func ("/Offauth/Decision/request", test_request_checks);
   g_test_add_func ("/Offauth/Decision/credential", test_credential_checks);
+  g_test_add_func ("/Offauth/Decision/key-scope", test_key_scope);
   g_test_add_func ("/Offauth/Decision/counter-reused", test_counter_reused);
   g_test_add_func ("/Offauth/Decision/payer-limits", test_payer_limits);
   g_test_add_func ("/Offauth/Decision/revocation-stale", test_revocation_stale);

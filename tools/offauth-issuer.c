@@ -49,11 +49,11 @@ cmd_init (int argc, char **argv)
 
   if (argc != 2)
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-issuer init DIR"));
-  is = offauth_issuer_create (argv[1], opt_days > 0 ? (guint) opt_days : 365, &error);
+  if (!tool_fixed_now (&now))
+    now = 0;
+  is = offauth_issuer_create (argv[1], opt_days > 0 ? (guint) opt_days : 365, now, &error);
   if (is == NULL)
     return tool_fail (opt_json, TOOL_USAGE, "init_failed", "%s", error->message);
-  if (tool_fixed_now (&now))
-    offauth_issuer_set_now (is, now);
   fpr = offauth_issuer_root_fingerprint (is);
   if (opt_json)
     tool_print_text (opt_json, "root_fingerprint", fpr);

@@ -109,6 +109,7 @@ add_issuer_key (OffauthIssuer *is,
 OffauthIssuer *
 offauth_issuer_create (const char  *dir,
                        guint        key_days,
+                       guint64      now,
                        GError     **error)
 {
   g_autoptr(OffauthIssuer) is = g_new0 (OffauthIssuer, 1);
@@ -117,6 +118,7 @@ offauth_issuer_create (const char  *dir,
   if (!offauth_init ())
     return NULL;
   is->dir = g_strdup (dir);
+  is->now = now;
   is->state_path = g_build_filename (dir, "issuer.ini", NULL);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {

@@ -27,8 +27,10 @@ typedef struct
 /* Issuers back-date not_before by this much: kiosk clocks lag. */
 #define OFFAUTH_ISSUER_BACKDATE 600
 
+/* now: a fixed clock for tests and test vectors, or 0 for the real one. */
 OffauthIssuer *offauth_issuer_create           (const char       *dir,
                                                 guint             key_days,
+                                                guint64           now,
                                                 GError          **error);
 OffauthIssuer *offauth_issuer_open             (const char       *dir,
                                                 GError          **error);

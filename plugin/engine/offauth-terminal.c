@@ -1613,7 +1613,10 @@ offauth_terminal_authorize (OffauthTerminal       *t,
       return refuse (d, OFFAUTH_REASON_NEGATIVE_LIST, "credential on the negative list");
     }
   sqlite3_reset (s);
-  if ((cred->scope != 0 && cred->scope != req->scope) || (key->scope != 0 && key->scope != req->scope))
+  /* A key's scope, when set, also binds its credentials: they must carry it (PROTOCOL.md,
+   * trust bundle), so a scope-0 credential of a scoped key is out of scope everywhere. */
+  if ((cred->scope != 0 && cred->scope != req->scope) || (key->scope != 0 && key->scope != req->scope) ||
+      (key->scope != 0 && cred->scope != key->scope))
     return refuse (d, OFFAUTH_REASON_OUT_OF_SCOPE, "credential scope %u, key scope %u, merchant %u",
                    cred->scope, key->scope, req->scope);
 
@@ -1663,8 +1666,9 @@ offauth_terminal_authorize (OffauthTerminal       *t,
       const guint64 *floor;
       guint64 sum = 0;
 
+      /* A floor of 0 means no floor, as for the terminal's floor_limit. */
       if (lines[i].category == NULL ||
-          (floor = g_hash_table_lookup (t->category_floors, lines[i].category)) == NULL)
+          (floor = g_hash_table_lookup (t->category_floors, lines[i].category)) == NULL || *floor == 0)
         continue;
       for (gsize j = 0; j < n_lines; j++)
         if (g_strcmp0 (lines[j].category, lines[i].category) == 0)
