@@ -805,6 +805,12 @@ host_is_demo (TillHost *host)
   return TILL_WINDOW (host)->demo;
 }
 
+static const char *
+host_get_currency (TillHost *host)
+{
+  return till_catalog_get_currency (TILL_WINDOW (host)->catalog);
+}
+
 static GSettings *
 host_get_settings (TillHost *host)
 {
@@ -819,6 +825,7 @@ host_iface_init (TillHostInterface *iface)
   iface->remove_widget = host_remove_widget;
   iface->notify = host_notify;
   iface->is_demo = host_is_demo;
+  iface->get_currency = host_get_currency;
   iface->get_settings = host_get_settings;
 }
 

@@ -320,6 +320,11 @@ offauth_b64_decode_exact (const char *text,
 
   if (text_len != sodium_base64_ENCODED_LEN (len, sodium_base64_VARIANT_URLSAFE_NO_PADDING) - 1)
     return FALSE;
+  /* libsodium 1.0.18 reads the text as signed chars: bytes 0x80-0xFF decode as '_'.
+   * Only the alphabet itself is let through. */
+  for (gsize i = 0; i < text_len; i++)
+    if (!(g_ascii_isalnum (text[i]) || text[i] == '-' || text[i] == '_'))
+      return FALSE;
   if (sodium_base642bin (out, len, text, text_len, NULL, &bin_len, &end,
                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
     return FALSE;

@@ -2256,9 +2256,6 @@ offauth_terminal_verify_checkpoint (OffauthTerminal *t,
 
   if (!offauth_checkpoint_parse_text (&k, text, error))
     return FALSE;
-  /* The chain itself first: the stored hashes are only worth what the chain proves. */
-  if (!offauth_terminal_verify (t, NULL, error))
-    return FALSE;
   if (memcmp (k.terminal_id, t->terminal_id, OFFAUTH_TERMINAL_ID_SIZE) != 0)
     {
       g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_UNTRUSTED, "The checkpoint is from another terminal");
@@ -2270,6 +2267,10 @@ offauth_terminal_verify_checkpoint (OffauthTerminal *t,
                    "The checkpoint's terminal signature does not verify");
       return FALSE;
     }
+  /* Then the chain itself (the stored hashes are only worth what the chain proves),
+   * after the cheap checks, so that a forged checkpoint costs no walk of the journal. */
+  if (!offauth_terminal_verify (t, NULL, error))
+    return FALSE;
   sqlite3_prepare_v2 (t->db, "SELECT hash FROM journal WHERE seq = ?1", -1, &s, NULL);
   sqlite3_bind_int64 (s, 1, (sqlite3_int64) k.seq);
   if (sqlite3_step (s) == SQLITE_ROW)

@@ -74,6 +74,13 @@ till_host_is_demo (TillHost *self)
   return TILL_HOST_GET_IFACE (self)->is_demo (self);
 }
 
+const char *
+till_host_get_currency (TillHost *self)
+{
+  g_return_val_if_fail (TILL_IS_HOST (self), NULL);
+  return TILL_HOST_GET_IFACE (self)->get_currency (self);
+}
+
 GSettings *
 till_host_get_settings (TillHost *self)
 {

@@ -35,6 +35,8 @@ struct _TillHostInterface
                                     const char  *message,
                                     gboolean     urgent);
   gboolean   (*is_demo)            (TillHost    *self);
+  /* The currency the shop sells in (ISO 4217), for amounts without a sale. */
+  const char*(*get_currency)       (TillHost    *self);
   GSettings *(*get_settings)       (TillHost    *self);
 };
 
@@ -50,6 +52,7 @@ void       till_host_notify            (TillHost   *self,
                                         const char *message,
                                         gboolean    urgent);
 gboolean   till_host_is_demo           (TillHost   *self);
+const char *till_host_get_currency     (TillHost   *self);
 GSettings *till_host_get_settings      (TillHost   *self);
 
 #define TILL_TYPE_HOST_ADDIN (till_host_addin_get_type ())

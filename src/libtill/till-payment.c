@@ -158,7 +158,9 @@ till_payment_present (TillPayment *self,
   g_return_if_fail (TILL_IS_PAYMENT (self));
   g_return_if_fail (GTK_IS_WIDGET (page));
 
-  g_set_object (&self->page, page);
+  g_object_ref_sink (page);
+  g_clear_object (&self->page);
+  self->page = page;
   g_signal_emit (self, signals[PRESENT], 0, page);
 }
 
