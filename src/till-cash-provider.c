@@ -208,7 +208,7 @@ cash_pay_async (TillPaymentProvider *provider,
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
   CashData *data = g_new0 (CashData, 1);
   GtkWidget *page, *label, *grid;
-  guint64 amounts[6];
+  guint64 amounts[4];
   guint n;
 
   g_task_set_source_tag (task, cash_pay_async);
@@ -224,7 +224,8 @@ cash_pay_async (TillPaymentProvider *provider,
 
   grid = gtk_flow_box_new ();
   gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (grid), GTK_SELECTION_NONE);
-  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (grid), 3);
+  gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (grid), 2);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (grid), 4);
   gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (grid), TRUE);
   gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (grid), 16);
   gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (grid), 16);

@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 #include <libpeas/peas.h>
 
@@ -139,7 +141,7 @@ update (OffauthAddin *self)
 
   {
     g_autofree gchar *count = st->config.cap_count
-                                ? g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                ? g_strdup_printf ("%" PRIu64,
                                                    st->config.cap_count > st->unsettled_count
                                                      ? st->config.cap_count - st->unsettled_count : 0)
                                 : g_strdup (_("any number of"));
@@ -191,22 +193,32 @@ update (OffauthAddin *self)
             : g_strdup ("—");
       set_row (self, "root", v);
       g_clear_pointer (&v, g_free);
-      v = g_strdup_printf (_("sequence %" G_GUINT64_FORMAT ", %u issuer keys"), st->bundle_sequence, st->n_issuer_keys);
+      v = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "sequence %" PRIu64 ", %u issuer key",
+                                        "sequence %" PRIu64 ", %u issuer keys", st->n_issuer_keys),
+                           st->bundle_sequence, st->n_issuer_keys);
       set_row (self, "bundle", v);
       g_clear_pointer (&v, g_free);
-      v = g_strdup_printf (_("%u lists"), st->n_revocation_lists);
+      v = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u list", "%u lists", st->n_revocation_lists),
+                           st->n_revocation_lists);
       set_row (self, "revocations", v);
       g_clear_pointer (&v, g_free);
       /* Translators: the terminal's limits on the merchant page */
-      v = g_strdup_printf (_("floor %s · cap %s or %" G_GUINT64_FORMAT " sales · above %s needs fresh revocation data"),
+      v = g_strdup_printf (_("floor %s · cap %s or %" PRIu64 " sales · above %s needs fresh revocation data"),
                            floor, cap_total, st->config.cap_count, stale);
       set_row (self, "limits", v);
       g_clear_pointer (&v, g_free);
-      v = g_strdup_printf (_("%" G_GUINT64_FORMAT " sales · %" G_GUINT64_FORMAT " payers · %" G_GUINT64_FORMAT
-                             " blocked"), st->n_sales, st->n_credentials, st->n_negative);
+      {
+        g_autofree gchar *sales = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u sale", "%u sales",
+                                                                (gulong) st->n_sales), (guint) st->n_sales);
+        g_autofree gchar *payers = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u payer", "%u payers",
+                                                                 (gulong) st->n_credentials), (guint) st->n_credentials);
+        g_autofree gchar *blocked = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u blocked", "%u blocked",
+                                                                  (gulong) st->n_negative), (guint) st->n_negative);
+        v = g_strdup_printf ("%s · %s · %s", sales, payers, blocked);
+      }
       set_row (self, "counters", v);
       g_clear_pointer (&v, g_free);
-      v = g_strdup_printf (_("%" G_GUINT64_FORMAT " rows, head %s"), st->journal_rows, head);
+      v = g_strdup_printf (_("%" PRIu64 " rows, head %s"), st->journal_rows, head);
       set_row (self, "journal", v);
       set_row (self, "database", offauth_service_get_db_path (self->service));
       gtk_widget_set_visible (self->clock_button, st->state == OFFAUTH_REASON_CLOCK_UNTRUSTED);

@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -216,7 +218,7 @@ result_from_decision (const OffauthDecision *d)
       r = refusal (d->reason, NULL);
       g_free (r->message);
       /* Translators: an old payment code shown again, e.g. "This code was used for sale 1234 at 14:02." */
-      r->message = g_strdup_printf (_("This code was used for sale %" G_GUINT64_FORMAT " at %s."),
+      r->message = g_strdup_printf (_("This code was used for sale %" PRIu64 " at %s."),
                                     d->sale_number, clock);
       return r;
     }
@@ -227,7 +229,7 @@ result_from_decision (const OffauthDecision *d)
     {
       r = till_payment_result_new (TRUE, TILL_PAYMENT_MODE_OFFLINE, _("Wallet"), _("Already paid"));
       /* Translators: the same code scanned twice, e.g. "Already paid: sale 1234, €4.50." */
-      r->message = g_strdup_printf (_("Already paid: sale %" G_GUINT64_FORMAT ", %s."), d->sale_number, amount);
+      r->message = g_strdup_printf (_("Already paid: sale %" PRIu64 ", %s."), d->sale_number, amount);
     }
   else
     r = till_payment_result_new (TRUE, d->mode == OFFAUTH_MODE_ONLINE ? TILL_PAYMENT_MODE_ONLINE
@@ -235,11 +237,11 @@ result_from_decision (const OffauthDecision *d)
                                  _("Wallet"),
                                  d->mode == OFFAUTH_MODE_ONLINE ? _("Approved online") : _("Approved offline"));
   /* Translators: the sale number on the result screen and receipt */
-  r->reference = g_strdup_printf (_("Sale %" G_GUINT64_FORMAT), d->sale_number);
+  r->reference = g_strdup_printf (_("Sale %" PRIu64), d->sale_number);
   g_ptr_array_add (r->receipt, g_strdup (d->mode == OFFAUTH_MODE_ONLINE ? _("Wallet payment, approved online")
                                                                         : _("Wallet payment, approved offline on this kiosk")));
   /* Translators: the sale's place in the tamper-evident journal and the start of its hash */
-  g_ptr_array_add (r->receipt, g_strdup_printf (_("Journal row %" G_GUINT64_FORMAT " · %s"), d->sale_number, hash));
+  g_ptr_array_add (r->receipt, g_strdup_printf (_("Journal row %" PRIu64 " · %s"), d->sale_number, hash));
   return r;
 }
 

@@ -1,0 +1,500 @@
+/* test-ui.c: the real window under Xvfb, driven as a cashier would: products, Pay, a
+ * method, a scan. With the offline-authorization plugin loaded from the build dir, and in
+ * a subprocess without it.
+ *
+ * TILL_SCREENSHOT_DIR=DIR also saves the window at each state as PNG (GTK's own rendering).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "till-test"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "till-application.h"
+#include "till-window.h"
+
+static TillApplication *app;
+static TillWindow *window;
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+/* Waits until the window shows a page, for at most 5 s. */
+static void
+wait_page (const char *page)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (g_strcmp0 (till_window_get_page (window), page) != 0 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  if (g_strcmp0 (till_window_get_page (window), page) != 0)
+    g_error ("the window shows %s, not %s", till_window_get_page (window), page);
+  spin (50);
+}
+
+static GtkWidget *
+child (const char *name)
+{
+  GtkWidget *w = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window), TILL_TYPE_WINDOW, name));
+
+  g_assert_nonnull (w);
+  return w;
+}
+
+static const char *
+label (const char *name)
+{
+  return gtk_label_get_text (GTK_LABEL (child (name)));
+}
+
+static void
+click (GtkWidget *button)
+{
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_assert_true (gtk_widget_get_mapped (button));
+  g_signal_emit_by_name (button, "clicked");
+  spin (30);
+}
+
+static GtkWidget *
+find (GtkWidget *root, GType type, const char *css_class, const char *name)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (c, type) &&
+          (css_class == NULL || gtk_widget_has_css_class (c, css_class)) &&
+          (name == NULL || g_strcmp0 (gtk_widget_get_name (c), name) == 0))
+        return c;
+      if ((found = find (c, type, css_class, name)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+add_product (const char *name)
+{
+  GListModel *products = till_catalog_get_products (till_window_get_catalog (window));
+
+  for (guint i = 0; i < g_list_model_get_n_items (products); i++)
+    {
+      g_autoptr(TillProduct) p = g_list_model_get_item (products, i);
+      if (g_strcmp0 (till_product_get_id (p), name) == 0)
+        {
+          /* As a tap on the tile does. */
+          g_signal_emit_by_name (child ("products_view"), "activate", i);
+          spin (20);
+          return;
+        }
+    }
+  g_error ("no product %s", name);
+}
+
+static void
+screenshot (const char *name)
+{
+  const char *dir = g_getenv ("TILL_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree gchar *path = NULL;
+  int w, h;
+
+  if (dir == NULL)
+    return;
+  spin (300);
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  w = gtk_widget_get_width (GTK_WIDGET (window));
+  h = gtk_widget_get_height (GTK_WIDGET (window));
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  path = g_strdup_printf ("%s/%s-%dx%d.png", dir, name, w, h);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+static void
+choose_method (const char *id)
+{
+  click (child ("pay_button"));
+  wait_page ("pay");
+  click (find (child ("methods_box"), GTK_TYPE_BUTTON, "method", id));
+}
+
+static GtkEntry *
+scan_entry (void)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  GtkWidget *entry = NULL;
+
+  while ((entry = find (child ("provider_bin"), GTK_TYPE_ENTRY, "scan-entry", NULL)) == NULL &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_nonnull (entry);
+  spin (50);
+  return GTK_ENTRY (entry);
+}
+
+static void
+scan (GtkEntry *entry, const char *code)
+{
+  /* A keyboard-wedge scanner: the text, then Enter. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), code);
+  g_signal_emit_by_name (entry, "activate");
+}
+
+static gchar *
+simulate_payer (GtkEntry *entry)
+{
+  click (find (child ("provider_bin"), GTK_TYPE_BUTTON, "simulate", NULL));
+  return g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry)));
+}
+
+static const char *
+status_pill (void)
+{
+  GtkWidget *pill = find (child ("status_box"), GTK_TYPE_MENU_BUTTON, NULL, "offauth-status");
+  GtkWidget *text;
+
+  g_assert_nonnull (pill);
+  text = find (pill, GTK_TYPE_LABEL, NULL, NULL);
+  return gtk_label_get_text (GTK_LABEL (text));
+}
+
+static void
+wait_status (const char *fragment)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (strstr (status_pill (), fragment) == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  if (strstr (status_pill (), fragment) == NULL)
+    g_error ("the status says '%s', not '%s'", status_pill (), fragment);
+}
+
+static void
+back_to_sell (void)
+{
+  if (g_strcmp0 (till_window_get_page (window), "sell") != 0)
+    click (child ("done_button"));
+  wait_page ("sell");
+}
+
+/* Tests */
+
+static void
+test_cart (void)
+{
+  TillCart *cart = till_window_get_cart (window);
+
+  g_assert_false (gtk_widget_is_sensitive (child ("pay_button")));
+  add_product ("cola");
+  add_product ("cola");
+  add_product ("pretzel");
+  g_assert_cmpuint (till_cart_get_n_items (cart), ==, 3);
+  g_assert_cmpuint (till_cart_get_total (cart), ==, 300 + 300 + 400);
+  g_assert_cmpstr (label ("total_label"), ==, "€10.00");
+  g_assert_cmpstr (label ("pay_label"), ==, "Pay €10.00");
+  screenshot ("sell");
+
+  /* A line's minus down to zero removes it. */
+  {
+    g_autoptr(TillCartLine) line = g_list_model_get_item (till_cart_get_lines (cart), 1);
+    till_cart_remove_one (cart, till_cart_line_get_product (line));
+  }
+  g_assert_cmpuint (g_list_model_get_n_items (till_cart_get_lines (cart)), ==, 1);
+  click (child ("clear_button"));
+  g_assert_cmpuint (till_cart_get_n_items (cart), ==, 0);
+  g_assert_false (gtk_widget_is_sensitive (child ("pay_button")));
+}
+
+static void
+test_cash (void)
+{
+  add_product ("beer");
+  add_product ("fries");
+  choose_method ("cash");
+  /* Four taps in all: two products, Pay, Cash... and the amount given. */
+  {
+    GtkWidget *exact = find (child ("provider_bin"), GTK_TYPE_BUTTON, "tender", NULL);
+    g_assert_nonnull (exact);
+    screenshot ("cash");
+    click (exact);
+  }
+  wait_page ("result");
+  g_assert_cmpstr (label ("result_title"), ==, "Paid in cash");
+  g_assert_cmpstr (label ("result_amount"), ==, "€9.50");
+  g_assert_cmpuint (till_cart_get_n_items (till_window_get_cart (window)), ==, 0);
+  click (child ("receipt_button"));
+  wait_page ("receipt");
+  g_assert_nonnull (strstr (label ("receipt_label"), "Beer"));
+  g_assert_nonnull (strstr (label ("receipt_label"), "€9.50"));
+  back_to_sell ();
+}
+
+static void
+test_cancel (void)
+{
+  add_product ("water");
+  choose_method ("cash");
+  click (child ("cancel_button"));
+  wait_page ("sell");
+  /* Nothing was charged; the sale is still there. */
+  g_assert_cmpuint (till_cart_get_n_items (till_window_get_cart (window)), ==, 1);
+  click (child ("clear_button"));
+}
+
+static gchar *first_code;
+static gchar *first_reference;
+
+static void
+test_wallet (void)
+{
+  GtkEntry *entry;
+
+  wait_status ("nothing waiting");
+  add_product ("lemonade");
+  add_product ("bratwurst");
+  choose_method ("offauth");
+  entry = scan_entry ();
+  screenshot ("wallet");
+  first_code = simulate_payer (entry);
+  g_assert_cmpuint (strlen (first_code), ==, 443);
+  /* The scanner reads the code twice: the same sale, decided once. */
+  scan (entry, first_code);
+  wait_page ("result");
+  g_assert_cmpstr (label ("result_title"), ==, "Approved offline");
+  g_assert_cmpstr (label ("result_amount"), ==, "€9.00");
+  first_reference = g_strdup (label ("result_reference"));
+  g_assert_true (g_str_has_prefix (first_reference, "Sale "));
+  screenshot ("approved");
+  click (child ("receipt_button"));
+  wait_page ("receipt");
+  g_assert_nonnull (strstr (label ("receipt_label"), "approved offline"));
+  g_assert_nonnull (strstr (label ("receipt_label"), "Journal row"));
+  back_to_sell ();
+  /* The status shows the queue: never green while sales wait. */
+  wait_status ("1 waiting");
+  g_assert_nonnull (strstr (status_pill (), "€9.00"));
+  g_assert_nonnull (strstr (status_pill (), "Offline"));
+  screenshot ("queued");
+}
+
+static void
+test_old_code (void)
+{
+  GtkEntry *entry;
+  g_autofree gchar *expected = NULL;
+
+  g_assert_nonnull (first_code);
+  add_product ("water");
+  choose_method ("offauth");
+  entry = scan_entry ();
+  scan (entry, first_code);
+  wait_page ("result");
+  g_assert_cmpstr (label ("result_title"), ==, "Not paid");
+  expected = g_strdup_printf ("This code was used for sale %s at", first_reference + strlen ("Sale "));
+  g_assert_true (g_str_has_prefix (label ("result_message"), expected));
+  g_assert_cmpstr (label ("result_next_step"), ==, "Ask the payer to create a new payment.");
+  g_assert_true (gtk_widget_get_visible (child ("retry_button")));
+  /* A refusal stays until tapped, and keeps the sale. */
+  spin (300);
+  g_assert_cmpstr (till_window_get_page (window), ==, "result");
+  g_assert_cmpuint (till_cart_get_n_items (till_window_get_cart (window)), ==, 1);
+  back_to_sell ();
+  click (child ("clear_button"));
+}
+
+static void
+test_forged (void)
+{
+  GtkEntry *entry;
+  g_autofree gchar *code = NULL;
+
+  add_product ("coffee");
+  choose_method ("offauth");
+  entry = scan_entry ();
+  code = g_strdup (first_code);
+  /* Another payer's signature: a character inside it changed. */
+  code[400] = code[400] == 'A' ? 'B' : 'A';
+  scan (entry, code);
+  wait_page ("result");
+  g_assert_cmpstr (label ("result_message"), ==, "This payment code is not valid.");
+  g_assert_cmpstr (label ("result_next_step"), ==, "Ask for another payment method.");
+  g_assert_true (g_str_has_prefix (label ("result_code"), "Reason: "));
+  screenshot ("declined");
+  back_to_sell ();
+  click (child ("clear_button"));
+}
+
+static void
+test_garbled (void)
+{
+  GtkEntry *entry;
+  g_autofree gchar *half = NULL;
+  GtkWidget *feedback;
+
+  add_product ("coffee");
+  choose_method ("offauth");
+  entry = scan_entry ();
+  half = g_strndup (first_code, 200);
+  scan (entry, half);
+  spin (500);
+  /* Not a refusal: the same request stays on screen, the cashier scans again. */
+  g_assert_cmpstr (till_window_get_page (window), ==, "pay");
+  feedback = find (child ("provider_bin"), GTK_TYPE_LABEL, "scan-feedback", NULL);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (feedback)), ==, "The code could not be read. Scan again.");
+  /* The whole code, scanned again, pays. */
+  {
+    g_autofree gchar *code = simulate_payer (entry);
+    wait_page ("result");
+    g_assert_cmpstr (label ("result_title"), ==, "Approved offline");
+  }
+  back_to_sell ();
+  wait_status ("2 waiting");
+}
+
+static void
+test_over_limit (void)
+{
+  GtkEntry *entry;
+
+  /* The demo payer may spend €50.00 per payment. */
+  add_product ("t-shirt");
+  add_product ("t-shirt");
+  add_product ("water");
+  choose_method ("offauth");
+  entry = scan_entry ();
+  g_free (simulate_payer (entry));
+  wait_page ("result");
+  g_assert_cmpstr (label ("result_message"), ==, "The payer's offline limit is reached.");
+  g_assert_cmpstr (label ("result_next_step"), ==, "Ask for another payment method.");
+  g_assert_true (g_str_has_prefix (label ("result_code"), "Reason: over_payment_limit"));
+  /* Another method for the same sale. */
+  click (child ("retry_button"));
+  wait_page ("pay");
+  click (find (child ("methods_box"), GTK_TYPE_BUTTON, "method", "cash"));
+  click (find (child ("provider_bin"), GTK_TYPE_BUTTON, "tender", NULL));
+  wait_page ("result");
+  g_assert_cmpstr (label ("result_title"), ==, "Paid in cash");
+  back_to_sell ();
+}
+
+static void
+test_merchant (void)
+{
+  const char *pin[] = { "1", "2", "3", "4" };
+  GtkWidget *grid = child ("pin_grid");
+
+  click (child ("merchant_button"));
+  wait_page ("merchant");
+  for (guint i = 0; i < G_N_ELEMENTS (pin); i++)
+    for (GtkWidget *c = gtk_widget_get_first_child (grid); c; c = gtk_widget_get_next_sibling (c))
+      if (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (c)), pin[i]) == 0)
+        click (c);
+  for (GtkWidget *c = gtk_widget_get_first_child (grid); c; c = gtk_widget_get_next_sibling (c))
+    if (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (c)), "OK") == 0)
+      click (c);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child ("merchant_stack"))), ==, "area");
+  g_assert_nonnull (gtk_stack_get_child_by_name (GTK_STACK (child ("merchant_pages")), "offauth"));
+  gtk_stack_set_visible_child_name (GTK_STACK (child ("merchant_pages")), "offauth");
+  screenshot ("merchant");
+  click (child ("merchant_button"));
+}
+
+static void
+test_no_plugin (void)
+{
+  if (g_test_subprocess ())
+    {
+      /* Cash only: the app works without any plugin. */
+      g_assert_null (find (child ("methods_box"), GTK_TYPE_BUTTON, "method", "offauth"));
+      g_assert_null (find (child ("status_box"), GTK_TYPE_MENU_BUTTON, NULL, "offauth-status"));
+      add_product ("water");
+      choose_method ("cash");
+      click (find (child ("provider_bin"), GTK_TYPE_BUTTON, "tender", NULL));
+      wait_page ("result");
+      g_assert_cmpstr (label ("result_title"), ==, "Paid in cash");
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+static void
+test_plugin_loaded (void)
+{
+  g_assert_nonnull (find (child ("methods_box"), GTK_TYPE_BUTTON, "method", "offauth"));
+  g_assert_nonnull (find (child ("status_box"), GTK_TYPE_MENU_BUTTON, NULL, "offauth-status"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(TillCatalog) catalog = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *demo_dir = NULL;
+  gboolean subprocess = FALSE;
+  int rc;
+
+  for (int i = 0; i < argc; i++)
+    if (g_str_equal (argv[i], "--GTestSubprocess"))
+      subprocess = TRUE;
+  demo_dir = g_dir_make_tmp ("till-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("TILL_DEMO_DIR", demo_dir, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  settings = g_settings_new (SCHEMA_ID);
+  if (subprocess)
+    g_settings_set_strv (settings, "enabled-plugins", NULL);
+  g_settings_set_uint (settings, "auto-return-seconds", 60);
+
+  app = till_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+  till_application_load_plugins (settings);
+  catalog = till_catalog_new_from_resource ("/io/github/tillpos/Till/catalog/festival.ini", &error);
+  g_assert_no_error (error);
+  window = till_window_new (app, catalog, TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  spin (500);
+
+  g_test_add_func ("/Till/UI/no-plugin", test_no_plugin);
+  g_test_add_func ("/Till/UI/plugin-loaded", test_plugin_loaded);
+  g_test_add_func ("/Till/UI/cart", test_cart);
+  g_test_add_func ("/Till/UI/cash", test_cash);
+  g_test_add_func ("/Till/UI/cancel", test_cancel);
+  g_test_add_func ("/Till/UI/wallet", test_wallet);
+  g_test_add_func ("/Till/UI/old-code", test_old_code);
+  g_test_add_func ("/Till/UI/forged", test_forged);
+  g_test_add_func ("/Till/UI/garbled", test_garbled);
+  g_test_add_func ("/Till/UI/over-limit", test_over_limit);
+  g_test_add_func ("/Till/UI/merchant", test_merchant);
+  rc = g_test_run ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  g_free (first_code);
+  g_free (first_reference);
+  return rc;
+}
