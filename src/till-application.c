@@ -124,8 +124,7 @@ till_application_activate (GApplication *app)
     }
   till_application_load_plugins (settings);
   window = GTK_WINDOW (till_window_new (self, catalog, self->demo));
-  if (kiosk)
-    gtk_window_fullscreen (window);
+  till_window_set_kiosk (TILL_WINDOW (window), kiosk);
   if (g_getenv ("TILL_STARTUP_BENCH") != NULL)
     {
       gtk_widget_realize (GTK_WIDGET (window));

@@ -1057,6 +1057,29 @@ till_window_get_catalog (TillWindow *self)
   return self->catalog;
 }
 
+void
+till_window_set_kiosk (TillWindow *self,
+                        gboolean    kiosk)
+{
+  g_return_if_fail (TILL_IS_WINDOW (self));
+
+  /* Nothing to close or move by accident; full screen even without a window manager. */
+  gtk_window_set_decorated (GTK_WINDOW (self), !kiosk);
+  gtk_window_set_resizable (GTK_WINDOW (self), !kiosk);
+  adw_header_bar_set_show_start_title_buttons (self->header_bar, !kiosk);
+  adw_header_bar_set_show_end_title_buttons (self->header_bar, !kiosk);
+  if (kiosk)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self), "kiosk");
+      gtk_window_fullscreen (GTK_WINDOW (self));
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "kiosk");
+      gtk_window_unfullscreen (GTK_WINDOW (self));
+    }
+}
+
 const char *
 till_window_get_page (TillWindow *self)
 {

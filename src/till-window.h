@@ -22,6 +22,8 @@ TillWindow  *till_window_new         (TillApplication *app,
                                       gboolean         demo);
 TillCart    *till_window_get_cart    (TillWindow      *self);
 TillCatalog *till_window_get_catalog (TillWindow      *self);
+void         till_window_set_kiosk   (TillWindow      *self,
+                                      gboolean         kiosk);
 /* "sell", "pay", "result", "receipt" or "merchant". */
 const char  *till_window_get_page    (TillWindow      *self);
 
