@@ -110,8 +110,29 @@ echo "$out" > bundle2.txt
 check 0 "load newer bundle" -- "$TERMINAL" trust t.db bundle2.txt
 check 1 "older bundle refused" -- "$TERMINAL" trust t.db bundle.txt
 
+# Issuer key rotation: a new key signs from now on; the kiosk learns it from the next bundle,
+# and credentials of both keys are accepted.
+check 0 "rotate the issuer key" -- "$ISSUER" rotate iss
+check 0 "bundle with both keys" -- "$ISSUER" bundle iss --json
+[ "$(json "j['bundle'][:4]")" = OA1T ] && echo "ok $((n+=1)) - a bundle" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+echo "$(json "j['bundle']")" > bundle3.txt
+check 0 "load it" -- "$TERMINAL" trust t.db bundle3.txt
+check 0 "status" -- "$TERMINAL" status t.db --json
+[ "$(json "j['issuer_keys'] == 2 and j['bundle_sequence'] == 3")" = True ] && echo "ok $((n+=1)) - two issuer keys" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+check 0 "a wallet for the new key" -- "$WALLET" new second.wallet
+pk2=$out
+check 0 "credential from the new key" -- "$ISSUER" credential iss --payer "$pk2" --currency EUR --per-payment 500 --total 1000 --count 3 --days 2
+cred2=$out
+check 0 "fresh revocation lists for both keys" -- "$ISSUER" revocations iss
+echo "$out" > lists3.txt
+check 0 "load them" -- "$TERMINAL" revocations t.db lists3.txt
+check 0 "request" -- "$TERMINAL" request t.db 250 EUR
+check 0 "pay with the new key's credential" -- "$WALLET" pay second.wallet "$cred2" "$out"
+check 0 "approved" -- "$TERMINAL" authorize t.db "$out"
+expect "Approved offline" "approved offline"
+
 # Someone edits the sale in the database.
-sqlite3 t.db "UPDATE journal SET record = substr(record, 1, 237) || x'01' || substr(record, 239) WHERE kind = 1"
+sqlite3 t.db "UPDATE journal SET record = substr(record, 1, 237) || x'01' || substr(record, 239) WHERE seq = $sale"
 check 1 "journal verify finds the edit" -- "$TERMINAL" journal t.db verify --json
 [ "$(json "j['first_bad_row'] == $sale")" = True ] && echo "ok $((n+=1)) - names row $sale" || { echo "not ok $((n+=1)) - $out"; fail=1; }
 check 2 "a tampered terminal does not start" -- "$TERMINAL" request t.db 100 EUR

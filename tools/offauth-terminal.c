@@ -511,6 +511,7 @@ cmd_status (int argc, char **argv)
       json_member_int (b, "bundle_sequence", st.bundle_sequence);
       json_member_int (b, "bundle_issued_at", st.bundle_issued_at);
       json_member_int (b, "bundle_expires_at", st.bundle_expires_at);
+      json_member_int (b, "issuer_keys", st.n_issuer_keys);
       json_member_int (b, "revocation_lists", st.n_revocation_lists);
       json_member_int (b, "oldest_revocation_issued_at", st.oldest_revocation_issued_at);
       json_member_int (b, "unsettled_count", st.unsettled_count);
