@@ -367,7 +367,7 @@ static GtkWidget *
 build_page (GTask *task)
 {
   Pay *p = g_task_get_task_data (task);
-  g_autoptr(GdkTexture) qr = offauth_qr_texture (p->request, 5);
+  g_autoptr(GdkTexture) qr = offauth_qr_texture (p->request, 4);
   g_autofree gchar *amount = till_format_amount (till_payment_get_amount (p->payment),
                                                  till_payment_get_currency (p->payment));
   GtkWidget *page = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 48);
@@ -385,9 +385,9 @@ build_page (GTask *task)
   gtk_accessible_update_property (GTK_ACCESSIBLE (picture), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Payment request code"), -1);
   gtk_box_append (GTK_BOX (left), picture);
-  /* Translators: under the QR code, e.g. "Scan to pay €12.50" */
   label = gtk_label_new (NULL);
   {
+    /* Translators: under the QR code, e.g. "Scan to pay €12.50" */
     g_autofree gchar *scan = g_strdup_printf (_("Scan to pay %s"), amount);
     gtk_label_set_text (GTK_LABEL (label), scan);
   }
