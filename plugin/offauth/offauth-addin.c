@@ -193,13 +193,24 @@ update (OffauthAddin *self)
             : g_strdup ("—");
       set_row (self, "root", v);
       g_clear_pointer (&v, g_free);
-      v = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "sequence %" PRIu64 ", %u issuer key",
-                                        "sequence %" PRIu64 ", %u issuer keys", st->n_issuer_keys),
-                           st->bundle_sequence, st->n_issuer_keys);
-      set_row (self, "bundle", v);
-      g_clear_pointer (&v, g_free);
-      v = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u list", "%u lists", st->n_revocation_lists),
-                           st->n_revocation_lists);
+      {
+        g_autofree gchar *keys = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "sequence %" PRIu64 ", %u issuer key",
+                                                               "sequence %" PRIu64 ", %u issuer keys", st->n_issuer_keys),
+                                                  st->bundle_sequence, st->n_issuer_keys);
+        g_autofree gchar *age = offauth_format_duration (now - (gint64) st->bundle_issued_at);
+        g_autofree gchar *left = offauth_format_duration ((gint64) st->bundle_expires_at - now);
+        /* Translators: "sequence 3, 2 issuer keys; issued 3 h ago, expires in 29 d 21 h" */
+        v = g_strdup_printf (_("%s; issued %s ago, expires in %s"), keys, age, left);
+        set_row (self, "bundle", v);
+        g_clear_pointer (&v, g_free);
+      }
+      {
+        g_autofree gchar *lists = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u list", "%u lists",
+                                                                st->n_revocation_lists), st->n_revocation_lists);
+        g_autofree gchar *age = offauth_format_duration (now - (gint64) st->oldest_revocation_issued_at);
+        /* Translators: "2 lists, the oldest issued 2 h ago" */
+        v = st->n_revocation_lists ? g_strdup_printf (_("%s, the oldest issued %s ago"), lists, age) : g_strdup (lists);
+      }
       set_row (self, "revocations", v);
       g_clear_pointer (&v, g_free);
       /* Translators: the terminal's limits on the merchant page */

@@ -464,6 +464,8 @@ requested_cb (GObject      *source,
   /* The page holds the task, and the payment holds the page, until the sale is over. */
   page = build_page (task);
   g_object_set_data_full (G_OBJECT (page), "task", g_object_ref (task), g_object_unref);
+  /* For tests and accessibility tools: the request the QR code shows, as text. */
+  g_object_set_data_full (G_OBJECT (page), "offauth-request", g_strdup (p->request), g_free);
   till_payment_present (p->payment, page);
   gtk_widget_grab_focus (GTK_WIDGET (p->entry));
 }
