@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <libnotify/notify.h>
 #include <libpeas/peas.h>
 
 #include "till-application.h"
@@ -790,12 +791,17 @@ host_notify (TillHost   *host,
 
   adw_toast_set_priority (toast, urgent ? ADW_TOAST_PRIORITY_HIGH : ADW_TOAST_PRIORITY_NORMAL);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
-  if (urgent)
+  /* Urgent news also goes to the desktop, for a merchant away from the kiosk. With no
+   * notification daemon the toast above is all there is, and that is fine. */
+  if (urgent && (notify_is_initted () || notify_init (_("Till"))))
     {
-      g_autoptr(GNotification) n = g_notification_new (_("Till"));
-      g_notification_set_body (n, message);
-      g_notification_set_priority (n, G_NOTIFICATION_PRIORITY_HIGH);
-      g_application_send_notification (g_application_get_default (), "till-status", n);
+      NotifyNotification *n = notify_notification_new (_("Till"), message, APP_ID);
+      g_autoptr(GError) error = NULL;
+
+      notify_notification_set_urgency (n, NOTIFY_URGENCY_CRITICAL);
+      if (!notify_notification_show (n, &error))
+        g_debug ("No desktop notification: %s", error->message);
+      g_object_unref (n);
     }
 }
 

@@ -494,6 +494,15 @@ test_merchant (void)
   click (child ("merchant_button"));
 }
 
+/* The urgent news reaches the desktop's notification daemon (the shell test around this
+ * runs a real one and counts what it received). */
+static void
+test_notify (void)
+{
+  till_host_notify (TILL_HOST (window), "Offline payments are paused on this kiosk.", TRUE);
+  spin (500);
+}
+
 static void
 test_no_plugin (void)
 {
@@ -577,6 +586,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Till/UI/over-limit", test_over_limit);
   g_test_add_func ("/Till/UI/sell-screenshot", test_sell_screenshot);
   g_test_add_func ("/Till/UI/merchant", test_merchant);
+  g_test_add_func ("/Till/UI/notify", test_notify);
   rc = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));
