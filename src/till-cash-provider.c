@@ -137,6 +137,7 @@ cash_get_order (TillPaymentProvider *provider)
 typedef struct
 {
   TillPayment  *payment;
+  GtkWidget    *page;
   GCancellable *cancellable;
   gulong        cancelled_id;
   gboolean      done;
@@ -149,10 +150,13 @@ cash_data_free (CashData *data)
     g_cancellable_disconnect (data->cancellable, data->cancelled_id);
   g_clear_object (&data->cancellable);
   g_clear_object (&data->payment);
+  g_clear_object (&data->page);
   g_free (data);
 }
 
-/* A payment completes once: by a tap, or by the cashier's Cancel. */
+/* A payment completes once: by a tap, or by the cashier's Cancel. The page then lets go of
+ * the task, so that payment, page and task are freed with the sale. The caller holds a
+ * reference to the task. */
 static gboolean
 cash_claim (GTask *task)
 {
@@ -161,6 +165,8 @@ cash_claim (GTask *task)
   if (data->done)
     return FALSE;
   data->done = TRUE;
+  if (data->page != NULL)
+    g_object_set_data (G_OBJECT (data->page), "task", NULL);
   return TRUE;
 }
 
@@ -168,6 +174,8 @@ static void
 cash_cancelled_cb (GCancellable *cancellable,
                    GTask        *task)
 {
+  g_autoptr(GTask) hold = g_object_ref (task);
+
   if (cash_claim (task))
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("The payment was cancelled"));
 }
@@ -176,6 +184,7 @@ static void
 tendered_cb (GtkButton *button,
              GTask     *task)
 {
+  g_autoptr(GTask) hold = g_object_ref (task);
   CashData *data = g_task_get_task_data (task);
   TillPayment *payment = data->payment;
   guint64 given = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "amount"));
@@ -212,6 +221,7 @@ cash_pay_async (TillPaymentProvider *provider,
   guint n;
 
   g_task_set_source_tag (task, cash_pay_async);
+  g_task_set_check_cancellable (task, FALSE);
   data->payment = g_object_ref (payment);
   g_task_set_task_data (task, data, (GDestroyNotify) cash_data_free);
 
@@ -245,7 +255,8 @@ cash_pay_async (TillPaymentProvider *provider,
       gtk_flow_box_append (GTK_FLOW_BOX (grid), button);
     }
   gtk_box_append (GTK_BOX (page), grid);
-  /* The buttons hold the task: it completes when one is tapped or the sale is cancelled. */
+  data->page = g_object_ref_sink (page);
+  /* The page holds the task until one amount is tapped or the sale is cancelled. */
   g_object_set_data_full (G_OBJECT (page), "task", g_object_ref (task), g_object_unref);
   till_payment_present (payment, page);
   if (cancellable != NULL)

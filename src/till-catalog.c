@@ -1,7 +1,7 @@
 /* till-catalog.c
  *
  * A catalog is a key file: a [catalog] group (name, currency), [category ID] groups (name,
- * color, order, floor-limit) and [product ID] groups (name, price in minor units, category,
+ * color, order) and [product ID] groups (name, price in minor units, category,
  * order). Names may be localised the key-file way: name[de]=...
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -84,7 +84,6 @@ typedef struct
 {
   gchar   *name;
   gchar   *color;
-  guint64  floor;
   gint64   order;
 } Category;
 
@@ -169,7 +168,8 @@ catalog_from_key_file (GKeyFile  *kf,
   self->currency = g_key_file_get_string (kf, "catalog", "currency", NULL);
   if (self->name == NULL)
     self->name = g_strdup (_("Shop"));
-  if (self->currency == NULL || strlen (self->currency) != 3)
+  if (self->currency == NULL || strlen (self->currency) != 3 || !g_ascii_isupper (self->currency[0]) ||
+      !g_ascii_isupper (self->currency[1]) || !g_ascii_isupper (self->currency[2]))
     {
       return invalid (error, "catalog", _("needs a currency of three capital letters, such as EUR"));
     }
@@ -181,7 +181,6 @@ catalog_from_key_file (GKeyFile  *kf,
         Category *c = g_new0 (Category, 1);
         c->name = g_key_file_get_locale_string (kf, groups[i], "name", NULL, NULL);
         c->color = g_key_file_get_string (kf, groups[i], "color", NULL);
-        c->floor = g_key_file_get_uint64 (kf, groups[i], "floor-limit", NULL);
         c->order = g_key_file_get_int64 (kf, groups[i], "order", NULL);
         if (c->name == NULL)
           c->name = g_strdup (groups[i] + strlen ("category "));
@@ -266,26 +265,4 @@ till_catalog_get_category_name (TillCatalog *self,
   const Category *c = g_hash_table_lookup (self->categories, category);
 
   return c ? c->name : category;
-}
-
-guint64
-till_catalog_get_category_floor (TillCatalog *self,
-                                 const char  *category)
-{
-  const Category *c = g_hash_table_lookup (self->categories, category);
-
-  return c ? c->floor : 0;
-}
-
-GStrv
-till_catalog_dup_categories (TillCatalog *self)
-{
-  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
-  GHashTableIter iter;
-  gpointer key;
-
-  g_hash_table_iter_init (&iter, self->categories);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_strv_builder_add (b, key);
-  return g_strv_builder_end (b);
 }

@@ -30,9 +30,5 @@ const char  *till_catalog_get_currency        (TillCatalog  *self);
 GListModel  *till_catalog_get_products        (TillCatalog  *self);
 const char  *till_catalog_get_category_name   (TillCatalog  *self,
                                                const char   *category);
-/* 0 when the category has no floor limit of its own. */
-guint64      till_catalog_get_category_floor  (TillCatalog  *self,
-                                               const char   *category);
-GStrv        till_catalog_dup_categories      (TillCatalog  *self);
 
 G_END_DECLS

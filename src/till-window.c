@@ -474,7 +474,11 @@ build_receipt (TillWindow              *self,
 
       till_payment_get_line (payment, i, &name, NULL, &qty, &amount);
       line_total = format_amount (self, amount);
-      g_string_append_printf (s, "%u × %-22s %10s\n", qty, name, line_total);
+      /* Pad by characters, not bytes: names and currency signs are UTF-8. */
+      g_string_append_printf (s, "%u × %s%*s%*s\n", qty, name,
+                              (int) MAX (1, 23 - (glong) g_utf8_strlen (name, -1)), "",
+                              (int) MAX (1, 10 - (glong) g_utf8_strlen (line_total, -1)) + (int) strlen (line_total),
+                              line_total);
     }
   /* Translators: the receipt's total line */
   g_string_append_printf (s, "\n%-26s %10s\n", _("Total"), total);
@@ -598,7 +602,8 @@ result_tapped_cb (GtkGestureClick *gesture,
                   TillWindow      *self)
 {
   /* An approval goes away on a tap anywhere; a refusal waits for a button. */
-  if (self->payment == NULL && self->return_timeout != 0)
+  if (self->payment == NULL && self->return_timeout != 0 &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "result") == 0)
     show_sell (self);
 }
 
@@ -840,9 +845,9 @@ host_iface_init (TillHostInterface *iface)
 static void
 load_category_css (TillWindow *self)
 {
-  g_auto(GStrv) categories = till_catalog_dup_categories (self->catalog);
   GListModel *products = till_catalog_get_products (self->catalog);
   g_autoptr(GString) css = g_string_new (NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; i < g_list_model_get_n_items (products); i++)
     {
@@ -852,7 +857,7 @@ load_category_css (TillWindow *self)
       GdkRGBA rgba;
 
       /* Colours come from the catalog: only well-formed ones reach the style sheet. */
-      if (color == NULL || !gdk_rgba_parse (&rgba, color) || strstr (css->str, cls) != NULL)
+      if (color == NULL || !gdk_rgba_parse (&rgba, color) || !g_hash_table_add (seen, g_strdup (cls)))
         continue;
       g_string_append_printf (css, ".product.%s { background-color: alpha(%s, 0.16); "
                               "border-bottom: 6px solid %s; }\n", cls, color, color);
@@ -883,8 +888,10 @@ till_window_constructed (GObject *object)
   g_signal_connect (factory, "bind", G_CALLBACK (product_bind_cb), self);
   gtk_grid_view_set_factory (self->products_view, factory);
   g_object_unref (factory);
-  gtk_grid_view_set_model (self->products_view,
-                           GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (till_catalog_get_products (self->catalog)))));
+  {
+    g_autoptr(GtkNoSelection) model = gtk_no_selection_new (g_object_ref (till_catalog_get_products (self->catalog)));
+    gtk_grid_view_set_model (self->products_view, GTK_SELECTION_MODEL (model));
+  }
   load_category_css (self);
 
   factory = gtk_signal_list_item_factory_new ();
@@ -893,14 +900,16 @@ till_window_constructed (GObject *object)
   g_signal_connect (factory, "unbind", G_CALLBACK (cart_unbind_cb), self);
   gtk_list_view_set_factory (self->cart_view, factory);
   g_object_unref (factory);
-  gtk_list_view_set_model (self->cart_view,
-                           GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (till_cart_get_lines (self->cart)))));
+  {
+    g_autoptr(GtkNoSelection) model = gtk_no_selection_new (g_object_ref (till_cart_get_lines (self->cart)));
+    gtk_list_view_set_model (self->cart_view, GTK_SELECTION_MODEL (model));
+  }
   g_signal_connect_object (self->cart, "notify::total", G_CALLBACK (cart_changed_cb), self, G_CONNECT_SWAPPED);
   cart_changed_cb (self);
 
   tap = gtk_gesture_click_new ();
   g_signal_connect (tap, "released", G_CALLBACK (result_tapped_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self->result_page), GTK_EVENT_CONTROLLER (tap));
+  gtk_widget_add_controller (GTK_WIDGET (self->stack), GTK_EVENT_CONTROLLER (tap));
 
   build_pin_pad (self);
   load_extensions (self);
@@ -915,8 +924,14 @@ till_window_dispose (GObject *object)
   g_clear_handle_id (&self->return_timeout, g_source_remove);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  /* Unload each addin once: the sets' own disposal would emit extension-removed again. */
+  if (self->provider_set != NULL)
+    g_signal_handlers_disconnect_by_data (self->provider_set, self);
   if (self->addin_set != NULL)
-    peas_extension_set_foreach (self->addin_set, (PeasExtensionSetForeachFunc) addin_removed_cb, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->addin_set, self);
+      peas_extension_set_foreach (self->addin_set, (PeasExtensionSetForeachFunc) addin_removed_cb, self);
+    }
   g_clear_object (&self->addin_set);
   g_clear_object (&self->provider_set);
   if (self->category_css != NULL)
@@ -1038,7 +1053,7 @@ till_window_init (TillWindow *self)
   self->cart = till_cart_new ();
   self->providers = g_ptr_array_new_with_free_func (g_object_unref);
   self->pin = g_string_new (NULL);
-  self->settings = g_settings_new (APP_ID);
+  self->settings = g_settings_new (SCHEMA_ID);
 }
 
 TillWindow *

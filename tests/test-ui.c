@@ -164,10 +164,15 @@ scan (GtkEntry *entry, const char *code)
   g_signal_emit_by_name (entry, "activate");
 }
 
+/* Taps "Simulate payer": the demo wallet signs the request and its code goes in as a scan.
+ * Returns the code; the entry is gone once the payment is decided. */
 static gchar *
 simulate_payer (GtkEntry *entry)
 {
-  click (find (child ("provider_bin"), GTK_TYPE_BUTTON, "simulate", NULL));
+  GtkWidget *button = find (child ("provider_bin"), GTK_TYPE_BUTTON, "simulate", NULL);
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
   return g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
@@ -280,7 +285,7 @@ test_wallet (void)
   screenshot ("wallet");
   first_code = simulate_payer (entry);
   g_assert_cmpuint (strlen (first_code), ==, 443);
-  /* The scanner reads the code twice: the same sale, decided once. */
+  /* The scanner reads the code twice, the second while the first is decided: one sale. */
   scan (entry, first_code);
   wait_page ("result");
   g_assert_cmpstr (label ("result_title"), ==, "Approved offline");
@@ -359,6 +364,25 @@ test_second_payer (void)
 }
 
 static void
+test_cancel_during_check (void)
+{
+  GtkEntry *entry;
+  g_autofree gchar *code = NULL;
+
+  add_product ("water");
+  choose_method ("offauth");
+  entry = scan_entry ();
+  code = simulate_payer (entry);
+  /* Cancel while the code is decided: the terminal records the sale, so the screen must
+   * say it was paid; a cancelled screen here would make the payer pay twice. */
+  g_signal_emit_by_name (child ("cancel_button"), "clicked");
+  wait_page ("result");
+  g_assert_cmpstr (label ("result_title"), ==, "Approved offline");
+  g_assert_cmpuint (till_cart_get_n_items (till_window_get_cart (window)), ==, 0);
+  back_to_sell ();
+}
+
+static void
 test_old_code (void)
 {
   GtkEntry *entry;
@@ -429,7 +453,7 @@ test_garbled (void)
     g_assert_cmpstr (label ("result_title"), ==, "Approved offline");
   }
   back_to_sell ();
-  wait_status ("3 waiting");
+  wait_status ("4 waiting");
 }
 
 static void
@@ -456,6 +480,25 @@ test_over_limit (void)
   wait_page ("result");
   g_assert_cmpstr (label ("result_title"), ==, "Paid in cash");
   back_to_sell ();
+}
+
+static void
+test_category_floor (void)
+{
+  GtkEntry *entry;
+
+  /* The demo terminal's floor for alcohol is €20.00: five beers need an online check. */
+  for (int i = 0; i < 5; i++)
+    add_product ("beer");
+  choose_method ("offauth");
+  entry = scan_entry ();
+  g_free (simulate_payer (entry));
+  wait_page ("result");
+  g_assert_cmpstr (label ("result_message"), ==, "This amount needs an online check.");
+  g_assert_cmpstr (label ("result_next_step"), ==, "Connect the kiosk or take another method.");
+  g_assert_true (g_str_has_prefix (label ("result_code"), "Reason: over_floor_limit"));
+  back_to_sell ();
+  click (child ("clear_button"));
 }
 
 static void
@@ -580,10 +623,12 @@ main (int argc, char **argv)
   g_test_add_func ("/Till/UI/cancel", test_cancel);
   g_test_add_func ("/Till/UI/wallet", test_wallet);
   g_test_add_func ("/Till/UI/second-payer", test_second_payer);
+  g_test_add_func ("/Till/UI/cancel-during-check", test_cancel_during_check);
   g_test_add_func ("/Till/UI/old-code", test_old_code);
   g_test_add_func ("/Till/UI/forged", test_forged);
   g_test_add_func ("/Till/UI/garbled", test_garbled);
   g_test_add_func ("/Till/UI/over-limit", test_over_limit);
+  g_test_add_func ("/Till/UI/category-floor", test_category_floor);
   g_test_add_func ("/Till/UI/sell-screenshot", test_sell_screenshot);
   g_test_add_func ("/Till/UI/merchant", test_merchant);
   g_test_add_func ("/Till/UI/notify", test_notify);

@@ -143,7 +143,10 @@ typedef struct
   gchar           *request;
   gboolean         done;
   gboolean         busy;
+  gboolean         cancel_requested;
   gchar           *last_scan;
+  gchar           *pending;      /* a scan that arrived while another was decided */
+  GtkWidget       *page;         /* strong: the widgets below live as long as Pay */
   GtkEntry        *entry;
   GtkLabel        *feedback;
   GtkProgressBar  *progress;
@@ -160,10 +163,14 @@ pay_free (Pay *p)
   g_clear_object (&p->service);
   g_free (p->request);
   g_free (p->last_scan);
+  g_free (p->pending);
+  g_clear_object (&p->page);
   g_free (p);
 }
 
-/* Completes the payment once; later scans or a late Cancel find it done. */
+/* Completes the payment once; later scans or a late Cancel find it done. The page lets go
+ * of the task here, so that the payment, its page and its task are freed when the sale
+ * is over (they would otherwise hold each other). The caller holds a reference. */
 static gboolean
 pay_claim (GTask *task)
 {
@@ -172,6 +179,8 @@ pay_claim (GTask *task)
   if (p->done)
     return FALSE;
   p->done = TRUE;
+  if (p->page != NULL)
+    g_object_set_data (G_OBJECT (p->page), "task", NULL);
   return TRUE;
 }
 
@@ -179,6 +188,18 @@ static void
 cancelled_cb (GCancellable *cancellable,
               GTask        *task)
 {
+  Pay *p = g_task_get_task_data (task);
+  g_autoptr(GTask) hold = g_object_ref (task);
+
+  /* A code being decided goes on: a sale that the terminal records wins over Cancel, and
+   * is shown as approved; anything else completes as cancelled when the decision is in. */
+  if (p->busy)
+    {
+      p->cancel_requested = TRUE;
+      if (p->feedback != NULL)
+        gtk_label_set_text (p->feedback, _("Cancelling…"));
+      return;
+    }
   if (pay_claim (task))
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("The payment was cancelled"));
 }
@@ -266,22 +287,34 @@ authorized_cb (GObject      *source,
 
   p->busy = FALSE;
   gtk_widget_set_visible (GTK_WIDGET (p->progress), FALSE);
+  if (p->done)
+    return;
   if (!offauth_service_authorize_finish (p->service, result, &d, &error))
+    memset (&d, 0, sizeof d), d.reason = OFFAUTH_REASON_STORAGE_UNAVAILABLE;
+  /* The cashier tapped Cancel while this code was decided: a recorded sale is shown as
+   * approved (the payer paid); anything else ends as cancelled, nothing charged. */
+  if (p->cancel_requested && !d.approved)
     {
-      gtk_label_set_text (p->feedback, error->message);
+      if (pay_claim (task))
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("The payment was cancelled"));
       return;
     }
-  if (p->done)
-    return;  /* cancelled meanwhile; an approval would have come back as the same sale */
-  if (d.garbled)
+  if (d.garbled && !p->cancel_requested)
     {
-      /* Not a refusal: the code was cut short or misread. The request stays. */
+      /* Not a refusal: the code was cut short or misread. The request stays, and the same
+       * code scanned again is decided again. */
       g_autofree gchar *msg = g_strdup_printf ("%s %s", offauth_garbled_message (), offauth_garbled_next_step ());
+      g_autofree gchar *next = g_steal_pointer (&p->pending);
+
+      g_clear_pointer (&p->last_scan, g_free);
       gtk_label_set_text (p->feedback, msg);
       gtk_widget_add_css_class (GTK_WIDGET (p->feedback), "error");
       focus_entry (p);
+      if (next != NULL)
+        authorize_text (task, next);
       return;
     }
+  g_clear_pointer (&p->pending, g_free);
   if (pay_claim (task))
     g_task_return_pointer (task, result_from_decision (&d), (GDestroyNotify) till_payment_result_free);
 }
@@ -294,9 +327,21 @@ authorize_text (GTask      *task,
   g_autofree gchar *text = g_strstrip (g_strdup (raw));
   g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (OffauthSaleLine));
 
-  /* A scanner that reads the same code twice sends it twice: decide once. */
-  if (*text == '\0' || p->done || p->busy || g_strcmp0 (text, p->last_scan) == 0)
+  if (*text == '\0' || p->done)
     return;
+  /* A scanner that reads the same code twice sends it twice: decide once. */
+  if (g_strcmp0 (text, p->last_scan) == 0)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (p->progress), FALSE);
+      return;
+    }
+  /* Another code while one is decided: it waits its turn (used if the first was garbled). */
+  if (p->busy)
+    {
+      g_free (p->pending);
+      p->pending = g_steal_pointer (&text);
+      return;
+    }
   g_free (p->last_scan);
   p->last_scan = g_strdup (text);
   p->busy = TRUE;
@@ -407,6 +452,8 @@ build_page (GTask *task)
   gtk_box_append (GTK_BOX (right), label);
 
   p->entry = GTK_ENTRY (gtk_entry_new ());
+  /* The scanner types: no on-screen keyboard over the QR code. */
+  gtk_entry_set_input_hints (p->entry, GTK_INPUT_HINT_INHIBIT_OSK);
   gtk_entry_set_placeholder_text (p->entry, _("Waiting for the scanner…"));
   gtk_widget_add_css_class (GTK_WIDGET (p->entry), "scan-entry");
   gtk_accessible_update_property (GTK_ACCESSIBLE (p->entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -461,8 +508,10 @@ requested_cb (GObject      *source,
         g_task_return_pointer (task, r, (GDestroyNotify) till_payment_result_free);
       return;
     }
-  /* The page holds the task, and the payment holds the page, until the sale is over. */
+  /* The page holds the task, and the payment holds the page, until the sale is decided
+   * (pay_claim lets go). */
   page = build_page (task);
+  p->page = g_object_ref_sink (page);
   g_object_set_data_full (G_OBJECT (page), "task", g_object_ref (task), g_object_unref);
   /* For tests and accessibility tools: the request the QR code shows, as text. */
   g_object_set_data_full (G_OBJECT (page), "offauth-request", g_strdup (p->request), g_free);
@@ -482,6 +531,8 @@ offauth_pay_async (TillPaymentProvider *provider,
   Pay *p = g_new0 (Pay, 1);
 
   g_task_set_source_tag (task, offauth_pay_async);
+  /* An approval returned after Cancel must reach the window as the approval it is. */
+  g_task_set_check_cancellable (task, FALSE);
   p->provider = g_object_ref (self);
   p->service = g_object_ref (offauth_plugin_service (self->host));
   p->payment = g_object_ref (payment);

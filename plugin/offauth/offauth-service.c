@@ -101,11 +101,15 @@ static void
 post_status (OffauthService *self)
 {
   StatusUpdate *u = g_new0 (StatusUpdate, 1);
+  GSource *source = g_idle_source_new ();
 
   u->self = g_object_ref (self);
   if (self->terminal != NULL)
     offauth_terminal_get_status (self->terminal, &u->status);
-  g_main_context_invoke (self->main_context, apply_status_cb, u);
+  /* Always through the main context's loop, never run here: "changed" updates widgets. */
+  g_source_set_callback (source, apply_status_cb, u, NULL);
+  g_source_attach (source, self->main_context);
+  g_source_unref (source);
 }
 
 /* The demo: a local issuer, an enrolled terminal and a payer's wallet, in one folder, kept
@@ -156,8 +160,10 @@ demo_prepare (OffauthService *self,
   if (fresh || !st.enrolled)
     {
       g_autofree gchar *bundle = offauth_issuer_bundle (issuer, 30, error);
+      /* The demo stall sells alcohol: above €20.00 of it, a sale needs an online check. */
       if (bundle == NULL ||
-          !offauth_terminal_enroll (self->terminal, bundle, "festival-demo", fpr, NULL, error))
+          !offauth_terminal_enroll (self->terminal, bundle, "festival-demo", fpr, NULL, error) ||
+          !offauth_terminal_set_category_floor (self->terminal, "alcohol", 2000, error))
         {
           offauth_terminal_status_clear (&st);
           return FALSE;
