@@ -115,9 +115,11 @@ struct _OffauthTerminal
   OffauthBundle          bundle;
   GHashTable            *revocations;       /* guint64 key id -> OffauthRevocationList */
 
-  /* Journal head */
+  /* Journal head, and where it stood when the open transaction began */
   guint64                last_seq;
   guint8                 last_hash[OFFAUTH_HASH_SIZE];
+  guint64                tx_seq;
+  guint8                 tx_hash[OFFAUTH_HASH_SIZE];
 
   /* Derived from the journal at open and kept up to date by each commit. */
   guint64                latest_sale_time;
@@ -191,6 +193,8 @@ step_done (OffauthTerminal *t,
   return TRUE;
 }
 
+/* A transaction remembers the journal head, so that a rollback also rolls back the head
+ * in memory that journal_append() moved. */
 static gboolean
 tx_begin (OffauthTerminal *t,
           GError         **error)
@@ -200,8 +204,12 @@ tx_begin (OffauthTerminal *t,
       g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE, "the terminal is open read-only");
       return FALSE;
     }
+  t->tx_seq = t->last_seq;
+  memcpy (t->tx_hash, t->last_hash, OFFAUTH_HASH_SIZE);
   return step_done (t, stmt (t, ST_BEGIN), error);
 }
+
+static void journal_advance (OffauthTerminal *t, guint64 seq, const guint8 hash[OFFAUTH_HASH_SIZE]);
 
 static void
 tx_rollback (OffauthTerminal *t)
@@ -211,6 +219,7 @@ tx_rollback (OffauthTerminal *t)
       sqlite3_step (stmt (t, ST_ROLLBACK));
       sqlite3_reset (t->stmts[ST_ROLLBACK]);
     }
+  journal_advance (t, t->tx_seq, t->tx_hash);
 }
 
 static gboolean
@@ -815,8 +824,7 @@ enroll (OffauthTerminal             *t,
   OffauthTerminalConfig defaults;
   guint8 payload[16 + 16 + 32 + 1 + 4] = { 0 };
   guint8 hash[OFFAUTH_HASH_SIZE];
-  guint64 seq, saved_seq = t->last_seq;
-  guint8 saved_hash[OFFAUTH_HASH_SIZE];
+  guint64 seq;
   g_autofree gchar *fpr = NULL;
   g_autofree gchar *pk_hex = NULL;
   g_autofree gchar *lower = NULL;
@@ -871,7 +879,6 @@ enroll (OffauthTerminal             *t,
   if (!offauth_secret_key_save (key, t->key_path, error))
     return FALSE;
 
-  memcpy (saved_hash, t->last_hash, sizeof saved_hash);
   pk_hex = offauth_hex (key->pk, OFFAUTH_PK_SIZE);
   memcpy (payload, merchant_id, strlen (merchant_id));
   offauth_terminal_id_from_key (payload + 16, key->pk);
@@ -898,7 +905,6 @@ enroll (OffauthTerminal             *t,
 
 fail:
   tx_rollback (t);
-  journal_advance (t, saved_seq, saved_hash);
   return FALSE;
 }
 
@@ -935,16 +941,12 @@ offauth_terminal_set_config (OffauthTerminal             *t,
                              const OffauthTerminalConfig *config,
                              GError                     **error)
 {
-  guint64 saved_seq = t->last_seq;
-  guint8 saved_hash[OFFAUTH_HASH_SIZE];
 
-  memcpy (saved_hash, t->last_hash, sizeof saved_hash);
   if (!tx_begin (t, error))
     return FALSE;
   if (!store_config (t, config, FALSE, error) || !tx_commit (t, error))
     {
       tx_rollback (t);
-      journal_advance (t, saved_seq, saved_hash);
       return FALSE;
     }
   t->config = *config;
@@ -958,12 +960,9 @@ offauth_terminal_set_category_floor (OffauthTerminal *t,
                                      GError         **error)
 {
   g_autofree gchar *name = g_strdup_printf ("category_floor:%s", category);
-  guint64 saved_seq = t->last_seq;
-  guint8 saved_hash[OFFAUTH_HASH_SIZE];
   sqlite3_stmt *s = NULL;
   guint64 *value;
 
-  memcpy (saved_hash, t->last_hash, sizeof saved_hash);
   if (!tx_begin (t, error))
     return FALSE;
   if (!journal_setting (t, name, floor, offauth_terminal_now (t), error))
@@ -983,7 +982,6 @@ offauth_terminal_set_category_floor (OffauthTerminal *t,
 fail:
   sqlite3_finalize (s);
   tx_rollback (t);
-  journal_advance (t, saved_seq, saved_hash);
   return FALSE;
 }
 
@@ -1005,8 +1003,6 @@ offauth_terminal_load_bundle (OffauthTerminal *t,
                               GError         **error)
 {
   OffauthBundle bundle;
-  guint64 saved_seq = t->last_seq;
-  guint8 saved_hash[OFFAUTH_HASH_SIZE];
 
   if (!require_enrolled (t, error) || !offauth_bundle_parse_text (&bundle, bundle_text, error))
     return FALSE;
@@ -1032,13 +1028,11 @@ offauth_terminal_load_bundle (OffauthTerminal *t,
   if (!check_bundle_time (t, &bundle, error))
     return FALSE;
 
-  memcpy (saved_hash, t->last_hash, sizeof saved_hash);
   if (!tx_begin (t, error))
     return FALSE;
   if (!store_bundle (t, &bundle, error) || !tx_commit (t, error))
     {
       tx_rollback (t);
-      journal_advance (t, saved_seq, saved_hash);
       return FALSE;
     }
   t->bundle = bundle;
@@ -1055,8 +1049,7 @@ offauth_terminal_load_revocations (OffauthTerminal *t,
   const OffauthRevocationList *held;
   guint8 payload[8 + 8 + OFFAUTH_HASH_SIZE];
   guint8 hash[OFFAUTH_HASH_SIZE];
-  guint64 seq, saved_seq = t->last_seq;
-  guint8 saved_hash[OFFAUTH_HASH_SIZE];
+  guint64 seq;
   sqlite3_stmt *s = NULL;
   gsize raw_len;
   const guint8 *raw;
@@ -1099,7 +1092,6 @@ offauth_terminal_load_revocations (OffauthTerminal *t,
   _offauth_put_u64 (payload + 8, list->sequence);
   offauth_hash (payload + 16, raw, raw_len);
 
-  memcpy (saved_hash, t->last_hash, sizeof saved_hash);
   if (!tx_begin (t, error))
     return FALSE;
   if (!journal_append (t, OFFAUTH_RECORD_REVOCATIONS, offauth_terminal_now (t), payload,
@@ -1122,7 +1114,6 @@ offauth_terminal_load_revocations (OffauthTerminal *t,
 fail:
   sqlite3_finalize (s);
   tx_rollback (t);
-  journal_advance (t, saved_seq, saved_hash);
   return FALSE;
 }
 
@@ -1134,8 +1125,8 @@ offauth_terminal_add_negative (OffauthTerminal *t,
 {
   g_autofree guint8 *payload = NULL;
   gsize reason_len = strlen (reason);
-  guint64 seq, now = offauth_terminal_now (t), saved_seq = t->last_seq;
-  guint8 hash[OFFAUTH_HASH_SIZE], saved_hash[OFFAUTH_HASH_SIZE];
+  guint64 seq, now = offauth_terminal_now (t);
+  guint8 hash[OFFAUTH_HASH_SIZE];
   sqlite3_stmt *s = NULL;
 
   if (!require_enrolled (t, error))
@@ -1143,7 +1134,6 @@ offauth_terminal_add_negative (OffauthTerminal *t,
   payload = g_malloc (16 + reason_len);
   memcpy (payload, credential_id, 16);
   memcpy (payload + 16, reason, reason_len);
-  memcpy (saved_hash, t->last_hash, sizeof saved_hash);
   if (!tx_begin (t, error))
     return FALSE;
   if (!journal_append (t, OFFAUTH_RECORD_NEGATIVE_LIST, now, payload, 16 + reason_len, &seq,
@@ -1163,7 +1153,6 @@ offauth_terminal_add_negative (OffauthTerminal *t,
 fail:
   sqlite3_finalize (s);
   tx_rollback (t);
-  journal_advance (t, saved_seq, saved_hash);
   return FALSE;
 }
 
@@ -1173,8 +1162,8 @@ offauth_terminal_accept_clock (OffauthTerminal *t,
 {
   guint8 payload[16];
   guint64 floor = time_floor (t), now = offauth_terminal_now (t);
-  guint64 saved_seq = t->last_seq, seq;
-  guint8 saved_hash[OFFAUTH_HASH_SIZE], hash[OFFAUTH_HASH_SIZE];
+  guint64 seq;
+  guint8 hash[OFFAUTH_HASH_SIZE];
 
   if (!require_enrolled (t, error))
     return FALSE;
@@ -1183,7 +1172,6 @@ offauth_terminal_accept_clock (OffauthTerminal *t,
    * back behind. */
   _offauth_put_u64 (payload, floor);
   _offauth_put_u64 (payload + 8, t->latest_sale_time);
-  memcpy (saved_hash, t->last_hash, sizeof saved_hash);
   if (!tx_begin (t, error))
     return FALSE;
   if (!journal_append (t, OFFAUTH_RECORD_CLOCK_ACCEPTED, now, payload, sizeof payload, &seq, hash,
@@ -1203,7 +1191,6 @@ offauth_terminal_accept_clock (OffauthTerminal *t,
 
 fail:
   tx_rollback (t);
-  journal_advance (t, saved_seq, saved_hash);
   return FALSE;
 }
 
