@@ -383,10 +383,22 @@ rebuild_methods (TillWindow *self)
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
       GtkWidget *icon = gtk_image_new_from_icon_name (till_payment_provider_get_icon_name (provider));
       GtkWidget *label = gtk_label_new (till_payment_provider_get_name (provider));
+      const char *unavailable = till_payment_provider_get_unavailable_reason (provider);
 
       gtk_image_set_pixel_size (GTK_IMAGE (icon), 64);
       gtk_box_append (GTK_BOX (box), icon);
       gtk_box_append (GTK_BOX (box), label);
+      /* A method that would refuse says so before anyone taps it. */
+      if (unavailable != NULL)
+        {
+          GtkWidget *why = gtk_label_new (unavailable);
+          gtk_label_set_wrap (GTK_LABEL (why), TRUE);
+          gtk_label_set_max_width_chars (GTK_LABEL (why), 20);
+          gtk_label_set_justify (GTK_LABEL (why), GTK_JUSTIFY_CENTER);
+          gtk_widget_add_css_class (why, "method-unavailable");
+          gtk_box_append (GTK_BOX (box), why);
+          gtk_widget_set_sensitive (button, FALSE);
+        }
       gtk_button_set_child (GTK_BUTTON (button), box);
       gtk_widget_add_css_class (button, "method");
       gtk_widget_set_name (button, till_payment_provider_get_id (provider));
@@ -704,6 +716,8 @@ provider_added_cb (PeasExtensionSet *set,
                    GObject          *extension,
                    TillWindow       *self)
 {
+  g_signal_connect_object (extension, "availability-changed", G_CALLBACK (rebuild_methods), self,
+                           G_CONNECT_SWAPPED);
   g_ptr_array_add (self->providers, g_object_ref (extension));
   g_ptr_array_sort (self->providers, compare_providers);
   rebuild_methods (self);

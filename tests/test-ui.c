@@ -566,6 +566,37 @@ test_no_plugin (void)
 }
 
 static void
+test_not_enrolled (void)
+{
+  if (g_test_subprocess ())
+    {
+      GtkWidget *wallet;
+      GtkWidget *why;
+
+      /* A kiosk nobody enrolled: it says so in the header, and the wallet is not offered as
+       * if it could pay. Cash still works. */
+      wait_status ("Paused");
+      add_product ("water");
+      click (child ("pay_button"));
+      wait_page ("pay");
+      wallet = find (child ("methods_box"), GTK_TYPE_BUTTON, "method", "offauth");
+      g_assert_nonnull (wallet);
+      g_assert_false (gtk_widget_is_sensitive (wallet));
+      why = find (wallet, GTK_TYPE_LABEL, "method-unavailable", NULL);
+      g_assert_nonnull (why);
+      g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (why)), "Paused: "));
+      screenshot ("not-enrolled");
+      click (find (child ("methods_box"), GTK_TYPE_BUTTON, "method", "cash"));
+      click (find (child ("provider_bin"), GTK_TYPE_BUTTON, "tender", NULL));
+      wait_page ("result");
+      g_assert_cmpstr (label ("result_title"), ==, "Paid in cash");
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+static void
 test_plugin_loaded (void)
 {
   g_assert_nonnull (find (child ("methods_box"), GTK_TYPE_BUTTON, "method", "offauth"));
@@ -579,12 +610,16 @@ main (int argc, char **argv)
   g_autoptr(TillCatalog) catalog = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *demo_dir = NULL;
-  gboolean subprocess = FALSE;
+  gboolean subprocess = FALSE, not_enrolled = FALSE;
   int rc;
 
   for (int i = 0; i < argc; i++)
-    if (g_str_equal (argv[i], "--GTestSubprocess"))
-      subprocess = TRUE;
+    {
+      if (g_str_equal (argv[i], "--GTestSubprocess"))
+        subprocess = TRUE;
+      if (g_str_equal (argv[i], "/Till/UI/not-enrolled"))
+        not_enrolled = TRUE;
+    }
   demo_dir = g_dir_make_tmp ("till-ui-XXXXXX", &error);
   g_assert_no_error (error);
   g_setenv ("TILL_DEMO_DIR", demo_dir, TRUE);
@@ -594,7 +629,12 @@ main (int argc, char **argv)
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   settings = g_settings_new (SCHEMA_ID);
-  if (subprocess)
+  if (subprocess && not_enrolled)
+    {
+      g_autofree gchar *db = g_build_filename (demo_dir, "nobody-enrolled.db", NULL);
+      g_settings_set_string (settings, "terminal-db", db);
+    }
+  else if (subprocess)
     g_settings_set_strv (settings, "enabled-plugins", NULL);
   g_settings_set_uint (settings, "auto-return-seconds", 60);
 
@@ -603,7 +643,7 @@ main (int argc, char **argv)
   till_application_load_plugins (settings);
   catalog = till_catalog_new_from_resource ("/io/github/tillpos/Till/catalog/festival.ini", &error);
   g_assert_no_error (error);
-  window = till_window_new (app, catalog, TRUE);
+  window = till_window_new (app, catalog, !(subprocess && not_enrolled));
   {
     /* TILL_TEST_SIZE=1024x600: the smaller kiosk screens; a kiosk has no decorations. */
     const char *size = g_getenv ("TILL_TEST_SIZE");
@@ -617,6 +657,7 @@ main (int argc, char **argv)
   spin (500);
 
   g_test_add_func ("/Till/UI/no-plugin", test_no_plugin);
+  g_test_add_func ("/Till/UI/not-enrolled", test_not_enrolled);
   g_test_add_func ("/Till/UI/plugin-loaded", test_plugin_loaded);
   g_test_add_func ("/Till/UI/cart", test_cart);
   g_test_add_func ("/Till/UI/cash", test_cash);

@@ -23,8 +23,11 @@
 
 struct _OffauthProvider
 {
-  GObject   parent_instance;
-  TillHost *host;
+  GObject         parent_instance;
+  TillHost       *host;
+  OffauthService *service;     /* watched for the terminal's state */
+  OffauthReason   state;
+  gchar          *unavailable;
 };
 
 static void provider_iface_init (TillPaymentProviderInterface *iface);
@@ -74,8 +77,38 @@ offauth_provider_get_property (GObject    *object,
 }
 
 static void
+service_changed_cb (OffauthProvider *self)
+{
+  const OffauthTerminalStatus *st = offauth_service_get_status (self->service);
+
+  if (st->state == self->state)
+    return;
+  self->state = st->state;
+  g_clear_pointer (&self->unavailable, g_free);
+  if (st->state != OFFAUTH_REASON_NONE)
+    /* Translators: under the Wallet button when offline payments are paused, e.g.
+     * "Paused: Sales have waited too long to be uploaded." */
+    self->unavailable = g_strdup_printf (_("Paused: %s"), offauth_reason_detail (st->state));
+  g_signal_emit_by_name (self, "availability-changed");
+}
+
+static void
+offauth_provider_constructed (GObject *object)
+{
+  OffauthProvider *self = OFFAUTH_PROVIDER (object);
+
+  G_OBJECT_CLASS (offauth_provider_parent_class)->constructed (object);
+  self->service = g_object_ref (offauth_plugin_service (self->host));
+  self->state = OFFAUTH_REASON_NONE;
+  g_signal_connect_object (self->service, "changed", G_CALLBACK (service_changed_cb), self, G_CONNECT_SWAPPED);
+  service_changed_cb (self);
+}
+
+static void
 offauth_provider_finalize (GObject *object)
 {
+  g_clear_object (&OFFAUTH_PROVIDER (object)->service);
+  g_free (OFFAUTH_PROVIDER (object)->unavailable);
   g_clear_weak_pointer (&OFFAUTH_PROVIDER (object)->host);
   G_OBJECT_CLASS (offauth_provider_parent_class)->finalize (object);
 }
@@ -87,6 +120,7 @@ offauth_provider_class_init (OffauthProviderClass *klass)
 
   object_class->set_property = offauth_provider_set_property;
   object_class->get_property = offauth_provider_get_property;
+  object_class->constructed = offauth_provider_constructed;
   object_class->finalize = offauth_provider_finalize;
   g_object_class_override_property (object_class, PROP_HOST, "host");
 }
@@ -580,9 +614,16 @@ offauth_get_order (TillPaymentProvider *provider)
   return 10;
 }
 
+static const char *
+offauth_get_unavailable_reason (TillPaymentProvider *provider)
+{
+  return OFFAUTH_PROVIDER (provider)->unavailable;
+}
+
 static void
 provider_iface_init (TillPaymentProviderInterface *iface)
 {
+  iface->get_unavailable_reason = offauth_get_unavailable_reason;
   iface->get_id = offauth_get_id;
   iface->get_name = offauth_get_name;
   iface->get_icon_name = offauth_get_icon_name;

@@ -256,7 +256,7 @@ service_new (GSettings *settings,
         self->error = g_strdup (error->message);
     }
   if (self->error != NULL)
-    g_warning ("Offline payments: %s", self->error);
+    g_message ("Offline payments: %s", self->error);
   if (self->terminal != NULL)
     offauth_terminal_get_status (self->terminal, &self->status);
   else

@@ -26,6 +26,14 @@ till_payment_provider_default_init (TillPaymentProviderInterface *iface)
    *
    * The window the provider serves; set at construction by the app.
    */
+  /**
+   * TillPaymentProvider::availability-changed:
+   *
+   * The method became available or unavailable (see get_unavailable_reason).
+   */
+  g_signal_new ("availability-changed", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0,
+                NULL, NULL, NULL, G_TYPE_NONE, 0);
+
   g_object_interface_install_property (iface,
                                        g_param_spec_object ("host", NULL, NULL, TILL_TYPE_HOST,
                                                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
@@ -58,6 +66,16 @@ till_payment_provider_get_order (TillPaymentProvider *self)
 {
   g_return_val_if_fail (TILL_IS_PAYMENT_PROVIDER (self), 0);
   return TILL_PAYMENT_PROVIDER_GET_IFACE (self)->get_order (self);
+}
+
+const char *
+till_payment_provider_get_unavailable_reason (TillPaymentProvider *self)
+{
+  TillPaymentProviderInterface *iface;
+
+  g_return_val_if_fail (TILL_IS_PAYMENT_PROVIDER (self), NULL);
+  iface = TILL_PAYMENT_PROVIDER_GET_IFACE (self);
+  return iface->get_unavailable_reason ? iface->get_unavailable_reason (self) : NULL;
 }
 
 void

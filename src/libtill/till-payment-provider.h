@@ -42,12 +42,18 @@ struct _TillPaymentProviderInterface
   TillPaymentResult *(*pay_finish)    (TillPaymentProvider  *self,
                                        GAsyncResult         *result,
                                        GError              **error);
+
+  /* NULL when the method can take a payment now; otherwise a short reason for the
+   * cashier ("Paused: upload the waiting sales"). Emit "availability-changed" when it
+   * changes. Optional: providers without it are always available. */
+  const char        *(*get_unavailable_reason) (TillPaymentProvider *self);
 };
 
 const char        *till_payment_provider_get_id        (TillPaymentProvider  *self);
 const char        *till_payment_provider_get_name      (TillPaymentProvider  *self);
 const char        *till_payment_provider_get_icon_name (TillPaymentProvider  *self);
 int                till_payment_provider_get_order     (TillPaymentProvider  *self);
+const char        *till_payment_provider_get_unavailable_reason (TillPaymentProvider *self);
 void               till_payment_provider_pay_async     (TillPaymentProvider  *self,
                                                         TillPayment          *payment,
                                                         GCancellable         *cancellable,
