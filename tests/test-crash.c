@@ -27,20 +27,11 @@ typedef struct
 } Report;
 
 static void
-no_caps (TestWorld *w)
+no_caps (OffauthTerminalConfig *c)
 {
-  g_autoptr(GError) error = NULL;
-  OffauthTerminalStatus st;
-  OffauthTerminalConfig c;
-
-  offauth_terminal_get_status (w->terminal, &st);
-  c = st.config;
-  offauth_terminal_status_clear (&st);
-  c.cap_count = 0;
-  c.cap_total = 0;
-  c.stale_cap = G_MAXUINT32;
-  g_assert_true (offauth_terminal_set_config (w->terminal, &c, &error));
-  g_assert_no_error (error);
+  c->cap_count = 0;
+  c->cap_total = 0;
+  c->stale_cap = G_MAXUINT32;
 }
 
 /* The child: its own terminal handle, real requests, real signatures. Each round uses a
@@ -110,7 +101,7 @@ test_crash (void)
   guint total_reported = 0;
   g_autoptr(GArray) reports = g_array_new (FALSE, FALSE, sizeof (Report));
 
-  no_caps (w);
+  test_world_config (w, no_caps);
   g_clear_pointer (&w->terminal, offauth_terminal_free);
 
   for (guint round = 0; round < ROUNDS; round++)

@@ -184,21 +184,6 @@ test_upload_overdue (void)
 }
 
 static void
-set_config (TestWorld *w, void (*edit) (OffauthTerminalConfig *c))
-{
-  g_autoptr(GError) error = NULL;
-  OffauthTerminalStatus st;
-  OffauthTerminalConfig c;
-
-  offauth_terminal_get_status (w->terminal, &st);
-  c = st.config;
-  offauth_terminal_status_clear (&st);
-  edit (&c);
-  g_assert_true (offauth_terminal_set_config (w->terminal, &c, &error));
-  g_assert_no_error (error);
-}
-
-static void
 cap_two_sales (OffauthTerminalConfig *c)
 {
   c->cap_count = 2;
@@ -217,7 +202,7 @@ test_over_terminal_cap (void)
   g_autofree gchar *text = NULL;
   g_autofree gchar *refused = NULL;
 
-  set_config (w, cap_two_sales);
+  test_world_config (w, cap_two_sales);
   test_credential (w, &cred);
 
   /* The value cap counts the amount being asked for. */
@@ -320,7 +305,7 @@ test_issuer_checks (void)
   OffauthCredential cred;
   OffauthDecision d;
 
-  set_config (w, deadline_week);
+  test_world_config (w, deadline_week);
 
   /* A key nobody trusts. */
   test_credential (w, &cred);
@@ -508,7 +493,7 @@ test_key_scope (void)
   text = offauth_text_encode ('T', b.raw, b.raw_len);
   g_assert_true (offauth_terminal_load_bundle (w->terminal, text, &error));
   g_assert_no_error (error);
-  set_config (w, scope_7);
+  test_world_config (w, scope_7);
 
   test_credential (w, &cred);
   test_credential_sign (w, &cred, w->issuer2);
@@ -613,7 +598,7 @@ test_floor_limits (void)
   const OffauthSaleLine beer[] = { { "alcohol", 400 }, { "food", 300 }, { "alcohol", 200 } };
   const OffauthSaleLine snacks[] = { { "alcohol", 400 }, { "food", 500 } };
 
-  set_config (w, floor_1000);
+  test_world_config (w, floor_1000);
   test_credential (w, &cred);
   test_sale (w, &cred, 1001, 1, &d);
   test_assert_reason (&d, OFFAUTH_REASON_OVER_FLOOR_LIMIT);

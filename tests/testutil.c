@@ -152,6 +152,22 @@ test_world_free (TestWorld *w)
 }
 
 void
+test_world_config (TestWorld *w,
+                   void     (*edit) (OffauthTerminalConfig *c))
+{
+  g_autoptr(GError) error = NULL;
+  OffauthTerminalStatus st;
+  OffauthTerminalConfig c;
+
+  offauth_terminal_get_status (w->terminal, &st);
+  c = st.config;
+  offauth_terminal_status_clear (&st);
+  edit (&c);
+  g_assert_true (offauth_terminal_set_config (w->terminal, &c, &error));
+  g_assert_no_error (error);
+}
+
+void
 test_credential_sign (TestWorld              *w,
                       OffauthCredential      *cred,
                       const OffauthSecretKey *issuer)

@@ -51,6 +51,10 @@ gchar            *test_revocations_text (TestWorld         *w,
                                          const guint8      *ids,
                                          guint32            n_ids);
 
+/* Reads the terminal's limits, lets edit() change them, and saves them (journaled). */
+void              test_world_config     (TestWorld         *w,
+                                         void             (*edit) (OffauthTerminalConfig *c));
+
 /* A credential for the payer from the first issuer key: EUR, 2000 per payment,
  * 5000 in all, 5 payments, valid from now - 600 for 7 days, scope 0. */
 void              test_credential       (TestWorld         *w,
