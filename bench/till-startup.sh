@@ -8,7 +8,7 @@ runs=${2:-15}
 demo=$(mktemp -d)
 trap 'rm -rf "$demo"' EXIT
 export TILL_PLUGIN_PATH="$build/plugin/offauth" GSETTINGS_SCHEMA_DIR="$build/data" \
-       GSETTINGS_BACKEND=memory TILL_DEMO_DIR="$demo" NO_AT_BRIDGE=1
+       GSETTINGS_BACKEND=memory TILL_DEMO_DIR="$demo" GTK_A11Y=none
 
 # The first start creates the demo issuer, terminal and wallet: not a kiosk's normal start.
 TILL_STARTUP_BENCH=1 "$build/src/till" --demo >/dev/null 2>&1

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Every source file with translatable strings is listed in po/POTFILES.in, and every
-# translation compiles cleanly with all messages translated.
+# Fails only on what breaks a translation: a source file with translatable strings missing
+# from po/POTFILES.in, a listed file that does not exist, a catalog that does not compile
+# (syntax, or a format string that does not match its message). Untranslated, fuzzy or
+# missing messages are reported, never failed: a volunteer's partial catalog must land.
 set -u
 top=${1:?source root}
 cd "$top"
 n=0; fail=0
-for f in $(grep -rlE '(^|[^A-Za-z_])(N?_|g_dngettext|ngettext)\(|translatable="yes"' src plugin tools ui data 2>/dev/null | sort); do
+for f in $(grep -rlE '(^|[^A-Za-z_])(N?C?_|g_dngettext|ngettext)\(|translatable="yes"' \
+             common engine src plugin tools ui data 2>/dev/null | sort); do
   n=$((n + 1))
   if grep -qxF "$f" po/POTFILES.in; then echo "ok $n - $f is in POTFILES.in"; else echo "not ok $n - $f is missing from po/POTFILES.in"; fail=1; fi
 done
@@ -14,8 +17,7 @@ while read -r f; do
   n=$((n + 1))
   if [ -f "$f" ]; then echo "ok $n - $f exists"; else echo "not ok $n - POTFILES.in names $f, which does not exist"; fail=1; fi
 done < po/POTFILES.in
-# Every message of the sources, extracted afresh as meson's glib preset does, is in each
-# translation (msgcmp fails on a missing one).
+# The messages of the sources, extracted afresh as meson's glib preset does.
 fresh=$(mktemp --suffix=.pot)
 trap 'rm -f "$fresh"' EXIT
 xgettext --from-code=UTF-8 --add-comments --package-name=till -o "$fresh" \
@@ -26,21 +28,24 @@ xgettext --from-code=UTF-8 --add-comments --package-name=till -o "$fresh" \
   --flag=g_string_append_printf:2:c-format --flag=g_error_new:3:c-format \
   --flag=g_set_error:4:c-format -f po/POTFILES.in 2>/dev/null
 for po in po/*.po; do
+  [ -e "$po" ] || continue
   n=$((n + 1))
-  if out=$(msgcmp --use-untranslated "$po" "$fresh" 2>&1); then
-    echo "ok $n - $po has every message of the sources"
+  # Brought up to date with the sources first, so that a format string the sources changed
+  # is checked against the translation that would ship.
+  merged=$(mktemp --suffix=.po)
+  msgmerge --quiet --no-fuzzy-matching -o "$merged" "$po" "$fresh" 2>/dev/null || cp "$po" "$merged"
+  if ! err=$(msgfmt --check -o /dev/null "$po" 2>&1); then
+    echo "not ok $n - $po does not compile: $(printf '%s' "$err" | head -3 | tr '\n' ' ')"; fail=1
+  elif ! err=$(msgfmt --check -o /dev/null "$merged" 2>&1); then
+    echo "not ok $n - $po breaks against the sources: $(printf '%s' "$err" | head -3 | tr '\n' ' ')"; fail=1
   else
-    echo "not ok $n - $po lacks messages: $(printf '%s' "$out" | head -3 | tr '\n' ' ')"; fail=1
+    stats=$(msgfmt --statistics -o /dev/null "$merged" 2>&1)
+    echo "ok $n - $po compiles: $stats"
+    case "$stats" in
+      *fuzzy*|*untranslated*) echo "# $po is partial (reported, not failed): $stats";;
+    esac
   fi
-done
-for po in po/*.po; do
-  n=$((n + 1))
-  stats=$(msgfmt --check --statistics -o /dev/null "$po" 2>&1)
-  if [ $? -eq 0 ] && ! printf '%s' "$stats" | grep -qE 'fuzzy|untranslated'; then
-    echo "ok $n - $po: $stats"
-  else
-    echo "not ok $n - $po: $stats"; fail=1
-  fi
+  rm -f "$merged"
 done
 echo "1..$n"
 exit $fail

@@ -337,7 +337,7 @@ test_amounts (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree gchar *s = offauth_format_amount (cases[i].amount, cases[i].currency);
+      g_autofree gchar *s = money_format_amount (cases[i].amount, cases[i].currency);
       g_assert_cmpstr (s, ==, cases[i].expected);
     }
 }

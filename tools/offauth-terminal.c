@@ -306,7 +306,7 @@ cmd_request (int argc, char **argv)
 static void
 print_decision (const OffauthDecision *d)
 {
-  g_autofree gchar *amount = d->currency[0] ? offauth_format_amount (d->amount, d->currency) : NULL;
+  g_autofree gchar *amount = d->currency[0] ? money_format_amount (d->amount, d->currency) : NULL;
   g_autofree gchar *time = NULL;
 
   if (d->time != 0)

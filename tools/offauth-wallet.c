@@ -71,7 +71,7 @@ cmd_pay (int argc, char **argv)
     return tool_fail (opt_json, g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED)
                                   ? TOOL_USAGE : TOOL_REFUSED,
                       "refused", "%s", error->message);
-  amount = offauth_format_amount (p.request.amount, p.request.currency);
+  amount = money_format_amount (p.request.amount, p.request.currency);
   if (opt_json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();

@@ -261,7 +261,7 @@ refusal (OffauthReason reason,
 static TillPaymentResult *
 result_from_decision (const OffauthDecision *d)
 {
-  g_autofree gchar *amount = d->currency[0] ? offauth_format_amount (d->amount, d->currency) : NULL;
+  g_autofree gchar *amount = d->currency[0] ? till_format_amount (d->amount, d->currency) : NULL;
   g_autofree gchar *hash = offauth_hex (d->journal_hash, 4);
   TillPaymentResult *r;
 

@@ -7,12 +7,12 @@
 #include "config.h"
 
 #include "till.h"
-#include "offauth-reason.h"
+#include "money.h"
 
-/* One formatter for the whole product: the engine's, which never goes through a double. */
+/* One formatter for the whole product (common/money.c), which never goes through a double. */
 gchar *
 till_format_amount (guint64     amount,
                     const char *currency)
 {
-  return offauth_format_amount (amount, currency);
+  return money_format_amount (amount, currency);
 }

@@ -60,9 +60,5 @@ const char    *offauth_reason_detail         (OffauthReason  reason);
 const char    *offauth_garbled_message       (void);
 const char    *offauth_garbled_next_step     (void);
 
-/* Amounts: integer minor units formatted for the current locale, never via a double. */
-guint          offauth_currency_exponent     (const char    *currency);
-gchar         *offauth_format_amount         (guint64        amount,
-                                              const char    *currency);
 
 G_END_DECLS

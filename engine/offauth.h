@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "money.h"
 #include "offauth-crypto.h"
 #include "offauth-issuer.h"
 #include "offauth-reason.h"
