@@ -22,11 +22,11 @@
 #include <sqlite3.h>
 
 #include "offauth-private.h"
+#include "offauth-record.h"
 #include "offauth-terminal.h"
 #include "offauth-terminal-private.h"
 
 #define SCHEMA_VERSION 1
-#define SALE_RECORD_SIZE (1 + 8 + OFFAUTH_PAYMENT_SIZE + 1)
 
 typedef enum
 {
@@ -353,30 +353,24 @@ chain_hash (guint8        out[OFFAUTH_HASH_SIZE],
 /* Appends a row inside the caller's transaction; the head in memory moves only when
  * the caller's commit succeeds (journal_advance). */
 static gboolean
-journal_append (OffauthTerminal *t,
-                guint            kind,
-                guint64          time,
-                const guint8    *payload,
-                gsize            payload_len,
-                guint64         *seq_out,
-                guint8           hash_out[OFFAUTH_HASH_SIZE],
-                GError         **error)
+journal_append (OffauthTerminal     *t,
+                const OffauthRecord *rec,
+                guint64             *seq_out,
+                guint8               hash_out[OFFAUTH_HASH_SIZE],
+                GError             **error)
 {
-  g_autofree guint8 *record = g_malloc (9 + payload_len);
+  gsize len;
+  g_autofree guint8 *record = offauth_record_encode (rec, &len);
   guint64 seq = t->last_seq + 1;
   sqlite3_stmt *s;
 
-  record[0] = (guint8) kind;
-  _offauth_put_u64 (record + 1, time);
-  if (payload_len > 0)
-    memcpy (record + 9, payload, payload_len);
-  chain_hash (hash_out, seq, t->last_hash, record, 9 + payload_len);
+  chain_hash (hash_out, seq, t->last_hash, record, len);
 
   s = stmt (t, ST_INSERT_JOURNAL);
   sqlite3_bind_int64 (s, 1, (sqlite3_int64) seq);
-  sqlite3_bind_int (s, 2, (int) kind);
-  sqlite3_bind_int64 (s, 3, (sqlite3_int64) time);
-  sqlite3_bind_blob (s, 4, record, (int) (9 + payload_len), SQLITE_STATIC);
+  sqlite3_bind_int (s, 2, (int) rec->kind);
+  sqlite3_bind_int64 (s, 3, (sqlite3_int64) rec->time);
+  sqlite3_bind_blob (s, 4, record, (int) len, SQLITE_STATIC);
   sqlite3_bind_blob (s, 5, hash_out, OFFAUTH_HASH_SIZE, SQLITE_STATIC);
   if (!step_done (t, s, error))
     return FALSE;
@@ -400,12 +394,12 @@ journal_setting (OffauthTerminal *t,
                  guint64          time,
                  GError         **error)
 {
-  g_autofree gchar *text = g_strdup_printf ("%s=%" G_GUINT64_FORMAT, name, value);
+  OffauthRecord rec = { .kind = OFFAUTH_RECORD_SETTING, .time = time,
+                        .setting = { (gchar *) name, value } };
   guint8 hash[OFFAUTH_HASH_SIZE];
   guint64 seq;
 
-  if (!journal_append (t, OFFAUTH_RECORD_SETTING, time, (const guint8 *) text, strlen (text),
-                       &seq, hash, error))
+  if (!journal_append (t, &rec, &seq, hash, error))
     return FALSE;
   journal_advance (t, seq, hash);
   return setting_set (t, name, NULL, value, error);
@@ -763,13 +757,15 @@ store_bundle (OffauthTerminal     *t,
               const OffauthBundle *bundle,
               GError             **error)
 {
+  g_autoptr(GBytes) raw = g_bytes_new_static (bundle->raw, bundle->raw_len);
+  OffauthRecord rec = { .kind = OFFAUTH_RECORD_TRUST_LOADED, .time = offauth_terminal_now (t),
+                        .trust = { raw } };
   sqlite3_stmt *s = NULL;
   guint8 hash[OFFAUTH_HASH_SIZE];
   guint64 seq;
   gboolean ok;
 
-  if (!journal_append (t, OFFAUTH_RECORD_TRUST_LOADED, offauth_terminal_now (t), bundle->raw,
-                       bundle->raw_len, &seq, hash, error))
+  if (!journal_append (t, &rec, &seq, hash, error))
     return FALSE;
   if (sqlite3_prepare_v2 (t->db, "INSERT OR REPLACE INTO trust (id, raw) VALUES (1, ?1)", -1, &s,
                           NULL) != SQLITE_OK)
@@ -822,7 +818,7 @@ enroll (OffauthTerminal             *t,
 {
   OffauthBundle bundle;
   OffauthTerminalConfig defaults;
-  guint8 payload[16 + 16 + 32 + 1 + 4] = { 0 };
+  OffauthRecord rec = { .kind = OFFAUTH_RECORD_ENROLLED };
   guint8 hash[OFFAUTH_HASH_SIZE];
   guint64 seq;
   g_autofree gchar *fpr = NULL;
@@ -880,16 +876,16 @@ enroll (OffauthTerminal             *t,
     return FALSE;
 
   pk_hex = offauth_hex (key->pk, OFFAUTH_PK_SIZE);
-  memcpy (payload, merchant_id, strlen (merchant_id));
-  offauth_terminal_id_from_key (payload + 16, key->pk);
-  memcpy (payload + 32, bundle.root_public_key, 32);
-  payload[64] = root_fingerprint != NULL ? 1 : 0;
-  _offauth_put_u32 (payload + 65, config->scope);
+  rec.time = offauth_terminal_now (t);
+  g_strlcpy (rec.enrolled.merchant_id, merchant_id, sizeof rec.enrolled.merchant_id);
+  offauth_terminal_id_from_key (rec.enrolled.terminal_id, key->pk);
+  memcpy (rec.enrolled.root_public_key, bundle.root_public_key, OFFAUTH_PK_SIZE);
+  rec.enrolled.root_pinned = root_fingerprint != NULL;
+  rec.enrolled.scope = config->scope;
 
   if (!tx_begin (t, error))
     return FALSE;
-  if (!journal_append (t, OFFAUTH_RECORD_ENROLLED, offauth_terminal_now (t), payload,
-                       sizeof payload, &seq, hash, error))
+  if (!journal_append (t, &rec, &seq, hash, error))
     goto fail;
   journal_advance (t, seq, hash);
   if (!setting_set (t, "merchant_id", merchant_id, 0, error) ||
@@ -1047,7 +1043,7 @@ offauth_terminal_load_revocations (OffauthTerminal *t,
   g_autoptr(OffauthRevocationList) list = NULL;
   const OffauthIssuerKey *key;
   const OffauthRevocationList *held;
-  guint8 payload[8 + 8 + OFFAUTH_HASH_SIZE];
+  OffauthRecord rec = { .kind = OFFAUTH_RECORD_REVOCATIONS };
   guint8 hash[OFFAUTH_HASH_SIZE];
   guint64 seq;
   sqlite3_stmt *s = NULL;
@@ -1088,14 +1084,14 @@ offauth_terminal_load_revocations (OffauthTerminal *t,
     }
 
   raw = g_bytes_get_data (list->raw, &raw_len);
-  memcpy (payload, list->issuer_key_id, 8);
-  _offauth_put_u64 (payload + 8, list->sequence);
-  offauth_hash (payload + 16, raw, raw_len);
+  rec.time = offauth_terminal_now (t);
+  memcpy (rec.revocations.issuer_key_id, list->issuer_key_id, OFFAUTH_KEY_ID_SIZE);
+  rec.revocations.sequence = list->sequence;
+  offauth_hash (rec.revocations.list_hash, raw, raw_len);
 
   if (!tx_begin (t, error))
     return FALSE;
-  if (!journal_append (t, OFFAUTH_RECORD_REVOCATIONS, offauth_terminal_now (t), payload,
-                       sizeof payload, &seq, hash, error))
+  if (!journal_append (t, &rec, &seq, hash, error))
     goto fail;
   journal_advance (t, seq, hash);
   sqlite3_prepare_v2 (t->db, "INSERT OR REPLACE INTO revocations (issuer_key_id, raw) VALUES (?1, ?2)",
@@ -1123,21 +1119,18 @@ offauth_terminal_add_negative (OffauthTerminal *t,
                                const char      *reason,
                                GError         **error)
 {
-  g_autofree guint8 *payload = NULL;
-  gsize reason_len = strlen (reason);
   guint64 seq, now = offauth_terminal_now (t);
+  OffauthRecord rec = { .kind = OFFAUTH_RECORD_NEGATIVE_LIST, .time = now,
+                        .negative.reason = (gchar *) reason };
   guint8 hash[OFFAUTH_HASH_SIZE];
   sqlite3_stmt *s = NULL;
 
   if (!require_enrolled (t, error))
     return FALSE;
-  payload = g_malloc (16 + reason_len);
-  memcpy (payload, credential_id, 16);
-  memcpy (payload + 16, reason, reason_len);
+  memcpy (rec.negative.credential_id, credential_id, OFFAUTH_CREDENTIAL_ID_SIZE);
   if (!tx_begin (t, error))
     return FALSE;
-  if (!journal_append (t, OFFAUTH_RECORD_NEGATIVE_LIST, now, payload, 16 + reason_len, &seq,
-                       hash, error))
+  if (!journal_append (t, &rec, &seq, hash, error))
     goto fail;
   journal_advance (t, seq, hash);
   sqlite3_prepare_v2 (t->db, "INSERT OR REPLACE INTO negative (credential_id, reason, time) "
@@ -1160,8 +1153,8 @@ gboolean
 offauth_terminal_accept_clock (OffauthTerminal *t,
                                GError         **error)
 {
-  guint8 payload[16];
   guint64 floor = time_floor (t), now = offauth_terminal_now (t);
+  OffauthRecord rec = { .kind = OFFAUTH_RECORD_CLOCK_ACCEPTED, .time = now };
   guint64 seq;
   guint8 hash[OFFAUTH_HASH_SIZE];
 
@@ -1170,12 +1163,11 @@ offauth_terminal_accept_clock (OffauthTerminal *t,
   /* The record keeps the floor the clock may lag from now on and the latest sale time
    * it was behind; its own time is the accepted clock, which later clocks may not go
    * back behind. */
-  _offauth_put_u64 (payload, floor);
-  _offauth_put_u64 (payload + 8, t->latest_sale_time);
+  rec.clock.floor = floor;
+  rec.clock.latest_sale_time = t->latest_sale_time;
   if (!tx_begin (t, error))
     return FALSE;
-  if (!journal_append (t, OFFAUTH_RECORD_CLOCK_ACCEPTED, now, payload, sizeof payload, &seq, hash,
-                       error))
+  if (!journal_append (t, &rec, &seq, hash, error))
     goto fail;
   journal_advance (t, seq, hash);
   if (!setting_set (t, "accepted_floor", NULL, floor, error) ||
@@ -1386,18 +1378,15 @@ commit_sale (OffauthTerminal      *t,
              OffauthDecision      *d,
              GError              **error)
 {
-  guint8 payload[OFFAUTH_PAYMENT_SIZE + 1];
+  OffauthRecord rec = { .kind = OFFAUTH_RECORD_SALE_APPROVED, .time = now,
+                        .sale = { *p, OFFAUTH_MODE_OFFLINE } };
   guint8 hash[OFFAUTH_HASH_SIZE];
   guint64 seq;
   sqlite3_stmt *s;
 
-  memcpy (payload, p->raw, OFFAUTH_PAYMENT_SIZE);
-  payload[OFFAUTH_PAYMENT_SIZE] = OFFAUTH_MODE_OFFLINE;
-
   if (!tx_begin (t, error))
     return FALSE;
-  if (!journal_append (t, OFFAUTH_RECORD_SALE_APPROVED, now, payload, sizeof payload, &seq, hash,
-                       error))
+  if (!journal_append (t, &rec, &seq, hash, error))
     goto fail;
 
   s = stmt (t, ST_INSERT_SALE);
@@ -1829,7 +1818,7 @@ offauth_terminal_verify (OffauthTerminal *t,
   g_autoptr(GHashTable) revocations = g_hash_table_new_full (bytes_hash, key_id_equal, g_free, g_free);
   g_autoptr(GHashTable) negative = g_hash_table_new_full (bytes_hash, credential_equal, g_free, NULL);
   g_autoptr(GBytes) trust = NULL;
-  g_autoptr(GBytes) enrolled = NULL;
+  g_autofree OffauthRecordEnrolled *enrolled = NULL;
   guint64 clock_seq = 0, clock_time = 0, clock_floor = 0;
   guint n_category_floors = 0;
   guint8 prev[OFFAUTH_HASH_SIZE] = { 0 };
@@ -1899,17 +1888,25 @@ offauth_terminal_verify (OffauthTerminal *t,
         }
       memcpy (prev, h, sizeof prev);
 
+      g_auto(OffauthRecord) rec = { 0 };
+      if (offauth_record_kind_known (kind) && !offauth_record_parse (&rec, record, len, NULL))
+        {
+          if (kind == OFFAUTH_RECORD_SALE_APPROVED)
+            broken (bad_seq, seq, error, "journal row %" G_GUINT64_FORMAT " holds no valid payment", seq);
+          else if (kind == OFFAUTH_RECORD_ENROLLED)
+            broken (bad_seq, seq, error, "journal row %" G_GUINT64_FORMAT " is a second or damaged "
+                    "enrollment", seq);
+          else
+            broken (bad_seq, seq, error, "journal row %" G_GUINT64_FORMAT " holds a damaged %s record",
+                    seq, offauth_record_kind_name (kind));
+          goto out;
+        }
+
       if (kind == OFFAUTH_RECORD_SALE_APPROVED)
         {
-          OffauthPayment p;
-          guint mode;
+          const OffauthPayment *p = &rec.sale.payment;
+          guint mode = rec.sale.mode;
 
-          if (len != SALE_RECORD_SIZE || !offauth_payment_parse (&p, record + 9, OFFAUTH_PAYMENT_SIZE, NULL))
-            {
-              broken (bad_seq, seq, error, "journal row %" G_GUINT64_FORMAT " holds no valid payment", seq);
-              goto out;
-            }
-          mode = record[9 + OFFAUTH_PAYMENT_SIZE];
           if (have_sale && (guint64) sqlite3_column_int64 (sa, 0) < seq)
             {
               guint64 orphan = (guint64) sqlite3_column_int64 (sa, 0);
@@ -1924,7 +1921,7 @@ offauth_terminal_verify (OffauthTerminal *t,
               goto out;
             }
           /* Until reconciliation journals state changes, every sale waits for upload. */
-          if (!verify_sale_row (sa, &p, time, mode) || sqlite3_column_int (sa, 9) != OFFAUTH_SALE_QUEUED)
+          if (!verify_sale_row (sa, p, time, mode) || sqlite3_column_int (sa, 9) != OFFAUTH_SALE_QUEUED)
             {
               broken (bad_seq, seq, error, "sale %" G_GUINT64_FORMAT
                       " in the sales table disagrees with journal row %" G_GUINT64_FORMAT, seq, seq);
@@ -1932,51 +1929,45 @@ offauth_terminal_verify (OffauthTerminal *t,
             }
           if (mode == OFFAUTH_MODE_OFFLINE)
             {
-              CredentialTotals *ct = g_hash_table_lookup (totals, p.credential.credential_id);
+              CredentialTotals *ct = g_hash_table_lookup (totals, p->credential.credential_id);
               if (ct == NULL)
                 {
                   ct = g_new0 (CredentialTotals, 1);
-                  g_hash_table_insert (totals, g_memdup2 (p.credential.credential_id, 16), ct);
+                  g_hash_table_insert (totals, g_memdup2 (p->credential.credential_id, 16), ct);
                 }
               ct->count++;
-              ct->total = sat_add (ct->total, p.request.amount);
+              ct->total = sat_add (ct->total, p->request.amount);
             }
           have_sale = sqlite3_step (sa) == SQLITE_ROW;
         }
       else if (kind == OFFAUTH_RECORD_TRUST_LOADED)
         {
           g_clear_pointer (&trust, g_bytes_unref);
-          trust = g_bytes_new (record + 9, len - 9);
+          trust = g_bytes_ref (rec.trust.bundle);
         }
-      else if (kind == OFFAUTH_RECORD_REVOCATIONS && len == 9 + 48)
-        g_hash_table_insert (revocations, g_memdup2 (record + 9, 8), g_memdup2 (record + 9, 48));
+      else if (kind == OFFAUTH_RECORD_REVOCATIONS)
+        g_hash_table_insert (revocations, g_memdup2 (rec.revocations.issuer_key_id, 8),
+                             g_memdup2 (&rec.revocations, sizeof rec.revocations));
       else if (kind == OFFAUTH_RECORD_SETTING)
-        {
-          g_autofree gchar *text = g_strndup ((const char *) record + 9, len - 9);
-          char *eq = strrchr (text, '=');
-          if (eq != NULL)
-            {
-              *eq = '\0';
-              g_hash_table_insert (settings, g_strdup (text), g_strdup (eq + 1));
-            }
-        }
-      else if (kind == OFFAUTH_RECORD_NEGATIVE_LIST && len >= 9 + 16)
-        g_hash_table_add (negative, g_memdup2 (record + 9, 16));
+        g_hash_table_insert (settings, g_strdup (rec.setting.name),
+                             g_memdup2 (&rec.setting.value, sizeof rec.setting.value));
+      else if (kind == OFFAUTH_RECORD_NEGATIVE_LIST)
+        g_hash_table_add (negative, g_memdup2 (rec.negative.credential_id, 16));
       else if (kind == OFFAUTH_RECORD_ENROLLED)
         {
-          if (enrolled != NULL || len != 9 + 69)
+          if (enrolled != NULL)
             {
               broken (bad_seq, seq, error, "journal row %" G_GUINT64_FORMAT " is a second or damaged "
                       "enrollment", seq);
               goto out;
             }
-          enrolled = g_bytes_new (record + 9, len - 9);
+          enrolled = g_memdup2 (&rec.enrolled, sizeof rec.enrolled);
         }
-      else if (kind == OFFAUTH_RECORD_CLOCK_ACCEPTED && len == 9 + 16)
+      else if (kind == OFFAUTH_RECORD_CLOCK_ACCEPTED)
         {
           clock_seq = seq;
           clock_time = time;
-          clock_floor = _offauth_get_u64 (record + 9);
+          clock_floor = rec.clock.floor;
         }
 
       while (have_ckpt && (guint64) sqlite3_column_int64 (ck, 0) <= seq)
@@ -2056,14 +2047,14 @@ offauth_terminal_verify (OffauthTerminal *t,
     while (g_hash_table_iter_next (&iter, &key, &value))
       {
         const OffauthRevocationList *list = value;
-        const guint8 *rec = g_hash_table_lookup (revocations, key);
+        const OffauthRecordRevocations *rec = g_hash_table_lookup (revocations, key);
         guint8 h[OFFAUTH_HASH_SIZE];
         gsize raw_len;
         const guint8 *raw = g_bytes_get_data (list->raw, &raw_len);
 
         offauth_hash (h, raw, raw_len);
-        if (rec == NULL || _offauth_get_u64 (rec + 8) != list->sequence ||
-            memcmp (rec + 16, h, OFFAUTH_HASH_SIZE) != 0)
+        if (rec == NULL || rec->sequence != list->sequence ||
+            memcmp (rec->list_hash, h, OFFAUTH_HASH_SIZE) != 0)
           {
             broken (bad_seq, 0, error, "a stored revocation list is not the one the journal recorded");
             goto out;
@@ -2079,7 +2070,7 @@ offauth_terminal_verify (OffauthTerminal *t,
     while (g_hash_table_iter_next (&iter, &key, &value))
       {
         const char *name = key;
-        guint64 recorded = g_ascii_strtoull (value, NULL, 10);
+        guint64 recorded = *(const guint64 *) value;
         guint64 stored = 0;
         gboolean found;
 
@@ -2095,8 +2086,8 @@ offauth_terminal_verify (OffauthTerminal *t,
           found = setting_get (t, name, &stored, NULL);
         if (!found || stored != recorded)
           {
-            broken (bad_seq, 0, error, "the setting %s is not the value the journal recorded (%s)",
-                    name, (const char *) value);
+            broken (bad_seq, 0, error, "the setting %s is not the value the journal recorded (%"
+                    G_GUINT64_FORMAT ")", name, recorded);
             goto out;
           }
       }
@@ -2138,14 +2129,11 @@ offauth_terminal_verify (OffauthTerminal *t,
     }
   if (enrolled != NULL)
     {
-      const guint8 *e = g_bytes_get_data (enrolled, NULL);
-      char merchant[OFFAUTH_MERCHANT_ID_SIZE + 1] = { 0 };
-
-      memcpy (merchant, e, OFFAUTH_MERCHANT_ID_SIZE);
-      if (strcmp (merchant, t->merchant_id) != 0 ||
-          memcmp (e + 16, t->terminal_id, OFFAUTH_TERMINAL_ID_SIZE) != 0 ||
-          !t->has_bundle || memcmp (e + 32, t->bundle.root_public_key, OFFAUTH_PK_SIZE) != 0 ||
-          (e[64] == 0) != t->root_tofu)
+      if (strcmp (enrolled->merchant_id, t->merchant_id) != 0 ||
+          memcmp (enrolled->terminal_id, t->terminal_id, OFFAUTH_TERMINAL_ID_SIZE) != 0 ||
+          !t->has_bundle ||
+          memcmp (enrolled->root_public_key, t->bundle.root_public_key, OFFAUTH_PK_SIZE) != 0 ||
+          enrolled->root_pinned == t->root_tofu)
         {
           broken (bad_seq, 0, error, "the terminal's identity or root is not the one the journal recorded");
           goto out;
@@ -2295,8 +2283,9 @@ _offauth_terminal_fill_settled (OffauthTerminal *t,
         return FALSE;
       for (guint64 end = MIN (n, i + 20000); i < end; i++)
         {
+          OffauthRecord rec = { .kind = OFFAUTH_RECORD_SALE_APPROVED,
+                                .sale.mode = OFFAUTH_MODE_OFFLINE };
           OffauthPayment p = { 0 };
-          guint8 payload[OFFAUTH_PAYMENT_SIZE + 1];
           guint8 hash[OFFAUTH_HASH_SIZE], seed[8];
           CredentialTotals *ct;
           sqlite3_stmt *s;
@@ -2320,11 +2309,10 @@ _offauth_terminal_fill_settled (OffauthTerminal *t,
           offauth_request_encode (&p.request);
           p.counter = (guint32) (i % per_credential + 1);
           offauth_payment_encode (&p);
-          memcpy (payload, p.raw, OFFAUTH_PAYMENT_SIZE);
-          payload[OFFAUTH_PAYMENT_SIZE] = OFFAUTH_MODE_OFFLINE;
+          rec.time = p.request.created_at;
+          rec.sale.payment = p;
 
-          if (!journal_append (t, OFFAUTH_RECORD_SALE_APPROVED, p.request.created_at, payload,
-                               sizeof payload, &seq, hash, error))
+          if (!journal_append (t, &rec, &seq, hash, error))
             goto fail;
           journal_advance (t, seq, hash);
           s = stmt (t, ST_INSERT_SALE);
