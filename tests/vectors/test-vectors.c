@@ -21,7 +21,7 @@
 #include <sqlite3.h>
 
 #include "offauth.h"
-#include "offauth-terminal-private.h"
+#include "offauth-testing-private.h"
 
 static const char *gen_path;
 static const char *vectors_dir;
