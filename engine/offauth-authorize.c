@@ -128,7 +128,7 @@ _offauth_insert_sale (OffauthTerminal      *t,
 
 gboolean
 _offauth_set_credential_totals (OffauthTerminal *t,
-                                const guint8     credential_id[OFFAUTH_CREDENTIAL_ID_SIZE],
+                                const guint8    *credential_id,
                                 guint64          count,
                                 guint64          total,
                                 GError         **error)

@@ -1,4 +1,4 @@
-/* offauth-journal.c: the hash-chained journal: transactions that carry its head, appends, walks, checkpoints.
+/* offauth-journal.c: the journal: transactions carrying its head, append, chain, walk, checkpoints.
  *
  * h_i = H("OA1.JRNL" || u64 i || h_(i-1) || u32 len(record_i) || record_i), h_0 = 32 zero
  * bytes (docs/protocol.md, "The journal"). The head (last_seq, last_hash) is kept in memory;

@@ -1,11 +1,15 @@
 /* offauth-terminal-private.h: struct _OffauthTerminal and the internal API its files share.
  *
  * The terminal is one opaque object implemented by several files, as gnome-text-editor's
- * EditorWindow is: offauth-terminal.c (open, load, enrollment, configuration, clock,
- * status), offauth-trust.c (trust material), offauth-db.c (every SQL statement), offauth-journal.c (transactions and
- * the chain), offauth-authorize.c (requests and the decision), offauth-verify.c (the
- * start-up check) and offauth-testing.c (hooks for tests and the benchmark). They call
- * each other only through this header. Nothing outside engine/ includes it.
+ * EditorWindow is:
+ * - offauth-terminal.c: open, load, enrollment, configuration, clock, status;
+ * - offauth-trust.c: trust material (bundle, revocation lists, negative list);
+ * - offauth-db.c: every SQL statement, steps and settings;
+ * - offauth-journal.c: transactions and the chain;
+ * - offauth-authorize.c: requests and the decision;
+ * - offauth-verify.c: the start-up check;
+ * - offauth-testing.c: hooks for tests and the benchmark.
+ * They call each other only through this header. Nothing outside engine/ includes it.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -249,7 +253,7 @@ gboolean      _offauth_insert_sale               (OffauthTerminal      *t,
                                                   guint64               time,
                                                   GError              **error);
 gboolean      _offauth_set_credential_totals     (OffauthTerminal *t,
-                                                  const guint8     credential_id[OFFAUTH_CREDENTIAL_ID_SIZE],
+                                                  const guint8    *credential_id,
                                                   guint64          count,
                                                   guint64          total,
                                                   GError         **error);

@@ -1,4 +1,4 @@
-/* offauth-terminal.c: the terminal object: open, lock, load, enrollment, configuration, clock, status.
+/* offauth-terminal.c: the terminal: open, lock, load, enrollment, configuration, clock, status.
  *
  * The terminal's state lives in one SQLite file (WAL, synchronous=FULL). The journal is
  * the record of truth: the tables the decision reads (sales, per-credential counters and

@@ -1,4 +1,4 @@
-/* offauth-testing.c: hooks for tests, test vectors, fuzzers and the benchmark; never called by the app.
+/* offauth-testing.c: hooks for tests, vectors, fuzzers and the benchmark; never called by the app.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -1,4 +1,4 @@
-/* offauth-verify.c: the start-up check: the journal replayed as typed records against the derived tables.
+/* offauth-verify.c: the start-up check: the journal replayed as typed records against the tables.
  *
  * docs/protocol.md, "The start-up check", lists what is checked: the chain, then what each
  * record kind says against the sales, credentials, trust, revocations, settings, negative
