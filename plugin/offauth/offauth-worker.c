@@ -37,10 +37,26 @@ typedef struct
   gpointer              user_data;
 } OffauthWorkerJob;
 
+static gboolean
+offauth_worker_unref_cb (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 offauth_worker_job_free (OffauthWorkerJob *job)
 {
-  g_object_unref (job->task);
+  GSource *source = g_idle_source_new ();
+
+  /* The task may hold the last reference to its source object, which may own this worker:
+   * let go of it on the task's context, never on the worker's thread (it would join
+   * itself). */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, offauth_worker_unref_cb, job->task, NULL);
+  g_source_set_static_name (source, "[offauth] job done");
+  g_source_attach (source, g_task_get_context (job->task));
+  g_source_unref (source);
   g_free (job);
 }
 
