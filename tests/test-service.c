@@ -16,6 +16,7 @@
 
 #include "offauth-demo.h"
 #include "offauth-service-private.h"
+#include "offauth-settings.h"
 #include "offauth-terminal-private.h"
 #include "offauth-worker.h"
 
@@ -661,13 +662,13 @@ test_settings_migrate (void)
         g_settings_set_string (host, "terminal-db", c->old_value);
       if (c->plugin_value != NULL)
         g_settings_set_string (settings, "terminal-db", c->plugin_value);
-      _offauth_service_migrate_settings (host, settings);
+      offauth_settings_migrate (host, settings);
       value = g_settings_get_string (settings, "terminal-db");
       g_assert_cmpstr (value, ==, c->expected);
       old = g_settings_get_user_value (host, "terminal-db");
       g_assert_null (old);
       /* A second start moves nothing. */
-      _offauth_service_migrate_settings (host, settings);
+      offauth_settings_migrate (host, settings);
       g_free (value);
       value = g_settings_get_string (settings, "terminal-db");
       g_assert_cmpstr (value, ==, c->expected);

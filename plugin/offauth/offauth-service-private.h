@@ -1,4 +1,4 @@
-/* offauth-service-private.h: the service for its tests, and its settings.
+/* offauth-service-private.h: a service of its own, for the tests.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -8,15 +8,10 @@
 
 G_BEGIN_DECLS
 
-#define OFFAUTH_SETTINGS_SCHEMA_ID "io.github.tillpos.Till.plugins.offauth"
-
 /* A service of its own, not the process's one: host_settings is the app's GSettings and
  * settings the plugin's (either may be NULL: no migration, the default database). */
-OffauthService *_offauth_service_new              (GSettings *host_settings,
-                                                   GSettings *settings,
-                                                   gboolean   demo);
-/* Moves a terminal-db the app's schema still holds into the plugin's, once. */
-void            _offauth_service_migrate_settings (GSettings *host_settings,
-                                                   GSettings *settings);
+OffauthService *_offauth_service_new (GSettings *host_settings,
+                                      GSettings *settings,
+                                      gboolean   demo);
 
 G_END_DECLS

@@ -20,6 +20,7 @@
 
 #include "offauth-demo.h"
 #include "offauth-service-private.h"
+#include "offauth-settings.h"
 #include "offauth-terminal-private.h"
 #include "offauth-worker.h"
 
@@ -356,51 +357,6 @@ offauth_service_opened_cb (GObject      *source,
     offauth_service_verify_start (self, waiting->pdata[i]);
 }
 
-/* Settings */
-
-void
-_offauth_service_migrate_settings (GSettings *host_settings,
-                                   GSettings *settings)
-{
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GVariant) old = NULL;
-  g_autoptr(GVariant) old_default = NULL;
-  g_autoptr(GVariant) mine = NULL;
-
-  if (host_settings == NULL || settings == NULL)
-    return;
-  g_object_get (host_settings, "settings-schema", &schema, NULL);
-  if (!g_settings_schema_has_key (schema, "terminal-db"))
-    return;
-  old = g_settings_get_user_value (host_settings, "terminal-db");
-  if (old == NULL)
-    return;
-  /* The kiosk keeps its database: a value set on the app's key, moved once to the plugin's
-   * unless that one was set since; the app's key then goes back to its default. */
-  old_default = g_settings_get_default_value (host_settings, "terminal-db");
-  mine = g_settings_get_user_value (settings, "terminal-db");
-  if (mine == NULL && !g_variant_equal (old, old_default))
-    g_settings_set_value (settings, "terminal-db", old);
-  g_settings_reset (host_settings, "terminal-db");
-}
-
-static GSettings *
-offauth_service_settings_new (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, OFFAUTH_SETTINGS_SCHEMA_ID, TRUE);
-  if (schema == NULL)
-    {
-      g_warning ("The settings schema %s is not installed: the offline terminal uses its defaults",
-                 OFFAUTH_SETTINGS_SCHEMA_ID);
-      return NULL;
-    }
-  return g_settings_new_full (schema, NULL, NULL);
-}
-
 OffauthService *
 _offauth_service_new (GSettings *host_settings,
                       GSettings *settings,
@@ -409,7 +365,7 @@ _offauth_service_new (GSettings *host_settings,
   OffauthService *self = g_object_new (OFFAUTH_TYPE_SERVICE, NULL);
   g_autoptr(GTask) open = NULL;
 
-  _offauth_service_migrate_settings (host_settings, settings);
+  offauth_settings_migrate (host_settings, settings);
   if (demo)
     {
       self->demo = offauth_demo_new (g_getenv ("TILL_DEMO_DIR"));
@@ -439,7 +395,7 @@ offauth_service_get (GSettings *host_settings,
   /* Lives as long as the process: the terminal's lock goes with it. */
   if (service == NULL)
     {
-      g_autoptr(GSettings) settings = offauth_service_settings_new ();
+      g_autoptr(GSettings) settings = offauth_settings_new ();
 
       service = _offauth_service_new (host_settings, settings, demo);
     }
