@@ -22,34 +22,40 @@ export TILL_PLUGIN_PATH="$build/plugin/offauth" GSETTINGS_SCHEMA_DIR="$build/dat
 median () { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 max () { printf '%s\n' "$@" | sort -n | tail -1; }
 
-# measure DEMO_DIR LABEL: sets first_median (ms) for the ratio.
-measure () {
-  local demo=$1 label=$2 walls=() firsts=() t0 t1 out
-  for i in $(seq "$runs"); do
-    t0=$(date +%s%N)
-    out=$(TILL_DEMO_DIR="$demo" TILL_STARTUP_BENCH=1 "$build/src/till" --demo 2>/dev/null)
-    t1=$(date +%s%N)
-    walls+=($(( (t1 - t0) / 1000000 )))
-    firsts+=("$(printf '%s' "$out" | sed -n 's/^first frame after \([0-9.]*\) ms$/\1/p')")
-  done
-  first_median=$(median "${firsts[@]}")
-  echo "till --demo, $label, $runs runs: process start to first painted frame and exit:" \
+# start DEMO_DIR: one start; appends to walls_DIR and firsts_DIR (named by the folder's name).
+start () {
+  local name t0 t1 out
+  name=$(basename "$1")
+  t0=$(date +%s%N)
+  out=$(TILL_DEMO_DIR="$1" TILL_STARTUP_BENCH=1 "$build/src/till" --demo 2>/dev/null)
+  t1=$(date +%s%N)
+  eval "walls_$name+=($(( (t1 - t0) / 1000000 )))"
+  eval "firsts_$name+=($(printf '%s' "$out" | sed -n 's/^first frame after \([0-9.]*\) ms$/\1/p'))"
+}
+report () { # NAME LABEL
+  local -n walls="walls_$1" firsts="firsts_$1"
+  echo "till --demo, $2, $runs runs: process start to first painted frame and exit:" \
        "median $(median "${walls[@]}") ms, max $(max "${walls[@]}") ms;" \
-       "application start to first frame: median $first_median ms, max $(max "${firsts[@]}") ms"
+       "application start to first frame: median $(median "${firsts[@]}") ms, max $(max "${firsts[@]}") ms"
 }
 
 # The first start creates the demo issuer, terminal and wallet: not a kiosk's normal start.
 mkdir "$tmp/empty"
 TILL_DEMO_DIR="$tmp/empty" TILL_STARTUP_BENCH=1 "$build/src/till" --demo >/dev/null 2>&1
+walls_empty=() firsts_empty=() walls_large=() firsts_large=()
 if [ "$sales" -gt 0 ]; then
   cp -r "$tmp/empty" "$tmp/large"
   "$build/bench/offauth-fill" "$tmp/large/terminal.db" "$sales"
 fi
 
-measure "$tmp/empty" "empty terminal"
-empty_median=$first_median
+# With --sales, the two terminals take turns, so that both see the same machine.
+for i in $(seq "$runs"); do
+  start "$tmp/empty"
+  if [ "$sales" -gt 0 ]; then start "$tmp/large"; fi
+done
+report empty "empty terminal"
 if [ "$sales" -gt 0 ]; then
-  measure "$tmp/large" "$sales stored sales"
-  awk -v a="$first_median" -v b="$empty_median" -v n="$sales" \
-      'BEGIN { printf "first frame with %d sales / with an empty terminal (medians): %.2fx\n", n, a / b }'
+  report large "$sales stored sales"
+  awk -v a="$(median "${firsts_large[@]}")" -v b="$(median "${firsts_empty[@]}")" -v n="$sales" \
+      'BEGIN { printf "application start to first frame, %d sales / empty terminal (medians): %.2fx\n", n, a / b }'
 fi
