@@ -22,7 +22,10 @@ typedef enum
 #define OFFAUTH_TYPE_WORKER (offauth_worker_get_type ())
 G_DECLARE_FINAL_TYPE (OffauthWorker, offauth_worker, OFFAUTH, WORKER, GObject)
 
-/* A job, run on the worker thread with the terminal (NULL until a job has set one, or when
+/* Work that waits on the network holds no job: the uploader queues "build the batch", sends
+ * it from the main loop when that job's task completes, and queues "apply the results".
+ *
+ * A job, run on the worker thread with the terminal (NULL until a job has set one, or when
  * the open failed). It completes its task with g_task_return_*(): the callback then runs
  * in the task's main context. A job that returns TRUE has not completed its task and is
  * queued again behind the jobs already waiting at its priority: a slice of background
