@@ -19,6 +19,7 @@
 static const char *statement_sql[N_STATEMENTS] = {
   [ST_JOURNAL_MODE_WAL] = "PRAGMA journal_mode = WAL",
   [ST_BEGIN] = "BEGIN IMMEDIATE",
+  [ST_BEGIN_READ] = "BEGIN DEFERRED",
   [ST_COMMIT] = "COMMIT",
   [ST_ROLLBACK] = "ROLLBACK",
 

@@ -27,6 +27,7 @@ typedef enum
 {
   ST_JOURNAL_MODE_WAL,
   ST_BEGIN,
+  ST_BEGIN_READ,
   ST_COMMIT,
   ST_ROLLBACK,
   /* settings */

@@ -97,6 +97,20 @@ update (OffauthAddin *self)
   g_autofree gchar *text = NULL;
   const char *classes[] = { "status-pill", paused ? "paused" : "offline", NULL };
 
+  /* The terminal opens on the service's worker: neutral, not green, until it is ready. */
+  if (offauth_service_get_state (self->service) == OFFAUTH_SERVICE_STARTING)
+    {
+      const char *starting[] = { "status-pill", NULL };
+
+      gtk_label_set_text (self->pill_label, _("Checking the journal…"));
+      gtk_image_set_from_icon_name (self->pill_icon, "content-loading-symbolic");
+      gtk_widget_set_css_classes (self->pill, starting);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->pill), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Checking the journal…"), -1);
+      gtk_label_set_text (self->risk_state, _("The terminal is checking its journal of sales. Offline "
+                                              "payments are possible once it is done."));
+      return;
+    }
   /* One glance: can I sell, how much waits. Never green while sales wait; there is no
    * acquirer yet, so the kiosk is offline and says so. */
   if (st->unsettled_count > 0)
@@ -325,7 +339,7 @@ verify_clicked_cb (GtkButton    *button,
                    OffauthAddin *self)
 {
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->verify_row), _("Checking every row…"));
-  offauth_service_verify_async (self->service, verified_cb, g_object_ref (self));
+  offauth_service_verify_async (self->service, NULL, verified_cb, g_object_ref (self));
 }
 
 static void

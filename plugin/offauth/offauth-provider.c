@@ -27,6 +27,7 @@ struct _OffauthProvider
   TillHost       *host;
   OffauthService *service;     /* watched for the terminal's state */
   OffauthReason   state;
+  OffauthServiceState service_state;
   gchar          *unavailable;
 };
 
@@ -80,12 +81,17 @@ static void
 service_changed_cb (OffauthProvider *self)
 {
   const OffauthTerminalStatus *st = offauth_service_get_status (self->service);
+  OffauthServiceState service_state = offauth_service_get_state (self->service);
 
-  if (st->state == self->state)
+  if (st->state == self->state && service_state == self->service_state)
     return;
   self->state = st->state;
+  self->service_state = service_state;
   g_clear_pointer (&self->unavailable, g_free);
-  if (st->state != OFFAUTH_REASON_NONE)
+  if (service_state == OFFAUTH_SERVICE_STARTING)
+    /* Translators: under the Wallet button while the terminal opens and checks its journal */
+    self->unavailable = g_strdup (_("Checking the journal…"));
+  else if (st->state != OFFAUTH_REASON_NONE)
     /* Translators: under the Wallet button when offline payments are paused, e.g.
      * "Paused: Sales have waited too long to be uploaded." */
     self->unavailable = g_strdup_printf (_("Paused: %s"), offauth_reason_detail (st->state));
@@ -99,7 +105,7 @@ offauth_provider_constructed (GObject *object)
 
   G_OBJECT_CLASS (offauth_provider_parent_class)->constructed (object);
   self->service = g_object_ref (offauth_plugin_service (self->host));
-  self->state = OFFAUTH_REASON_NONE;
+  self->state = OFFAUTH_N_REASONS;
   g_signal_connect_object (self->service, "changed", G_CALLBACK (service_changed_cb), self, G_CONNECT_SWAPPED);
   service_changed_cb (self);
 }
