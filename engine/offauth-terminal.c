@@ -139,7 +139,18 @@ struct _OffauthTerminal
   gint64                 latest_request_id;
   guint8                 latest_challenge[OFFAUTH_CHALLENGE_SIZE];
   gint64                 latest_request_mono;  /* 0 when issued by another process */
+
+  /* A COMMIT that failed leaves its outcome unknown (docs/protocol.md, step 10): the
+   * terminal is paused until it has reopened the database and looked the sale up. */
+  gboolean               unresolved;
+  gboolean               unresolved_sale;     /* the commit was a sale's: its id follows */
+  guint8                 unresolved_sale_id[OFFAUTH_SALE_ID_SIZE];
+  gint64                 resolve_due;         /* monotonic time of the next try by itself */
+  gint64                 resolve_backoff;     /* µs to wait after the next failed try */
 };
+
+#define RESOLVE_FIRST_BACKOFF (100 * G_TIME_SPAN_MILLISECOND)
+#define RESOLVE_MAX_BACKOFF   (30 * G_TIME_SPAN_SECOND)
 
 /* SQLite helpers */
 
@@ -222,6 +233,9 @@ tx_rollback (OffauthTerminal *t)
   journal_advance (t, t->tx_seq, t->tx_hash);
 }
 
+/* Once COMMIT is issued, a failure no longer means "not written": the frames may be in the
+ * write-ahead log, synced or not, and a restart may replay them. Only reopening the
+ * database tells (offauth_terminal_resolve); until then the terminal is paused. */
 static gboolean
 tx_commit (OffauthTerminal *t,
            GError         **error)
@@ -229,6 +243,10 @@ tx_commit (OffauthTerminal *t,
   if (!step_done (t, stmt (t, ST_COMMIT), error))
     {
       tx_rollback (t);
+      t->unresolved = TRUE;
+      t->unresolved_sale = FALSE;
+      t->resolve_due = 0;
+      t->resolve_backoff = RESOLVE_FIRST_BACKOFF;
       return FALSE;
     }
   return TRUE;
@@ -599,6 +617,61 @@ lock_database (OffauthTerminal *t,
   return TRUE;
 }
 
+/* Opens t->path into t->db and prepares the statements; on failure the caller frees what
+ * is there (t->db and t->stmts). */
+static gboolean
+open_connection (OffauthTerminal *t,
+                 GError         **error)
+{
+  gboolean read_only = (t->flags & OFFAUTH_OPEN_READ_ONLY) != 0;
+  int open_flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+  if (sqlite3_open_v2 (t->path, &t->db, open_flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      set_db_error (t, error, "Cannot open the terminal database");
+      return FALSE;
+    }
+  sqlite3_extended_result_codes (t->db, 1);
+  sqlite3_busy_timeout (t->db, 5000);
+  if (!exec_sql (t, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", error))
+    return FALSE;
+  if (!read_only)
+    {
+      guint64 version = 0;
+      sqlite3_stmt *mode = NULL;
+      gboolean wal;
+
+      sqlite3_prepare_v2 (t->db, "PRAGMA journal_mode = WAL", -1, &mode, NULL);
+      wal = mode != NULL && sqlite3_step (mode) == SQLITE_ROW &&
+            g_strcmp0 ((const char *) sqlite3_column_text (mode, 0), "wal") == 0;
+      sqlite3_finalize (mode);
+      if (!wal)
+        {
+          set_db_error (t, error, "The terminal database cannot use write-ahead logging");
+          return FALSE;
+        }
+      if (!exec_sql (t, schema_sql, error))
+        return FALSE;
+      if (setting_get (t, "schema_version", &version, NULL) && version != SCHEMA_VERSION)
+        {
+          g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE,
+                       "database schema version %" G_GUINT64_FORMAT " is not supported", version);
+          return FALSE;
+        }
+    }
+  for (guint i = 0; i < N_STATEMENTS; i++)
+    {
+      /* The write statements cannot be prepared on a read-only database without tables. */
+      if (sqlite3_prepare_v3 (t->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                              &t->stmts[i], NULL) != SQLITE_OK)
+        {
+          set_db_error (t, error, "This is not a terminal database");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 OffauthTerminal *
 offauth_terminal_open (const char        *db_path,
                        OffauthOpenFlags   flags,
@@ -606,7 +679,6 @@ offauth_terminal_open (const char        *db_path,
 {
   g_autoptr(OffauthTerminal) t = NULL;
   gboolean read_only = (flags & OFFAUTH_OPEN_READ_ONLY) != 0;
-  int open_flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
   g_return_val_if_fail (db_path != NULL, NULL);
 
@@ -629,49 +701,8 @@ offauth_terminal_open (const char        *db_path,
   if (!read_only && !lock_database (t, error))
     return NULL;
 
-  if (sqlite3_open_v2 (db_path, &t->db, open_flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-    {
-      set_db_error (t, error, "Cannot open the terminal database");
-      return NULL;
-    }
-  sqlite3_extended_result_codes (t->db, 1);
-  sqlite3_busy_timeout (t->db, 5000);
-  if (!exec_sql (t, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", error))
+  if (!open_connection (t, error))
     return NULL;
-  if (!read_only)
-    {
-      guint64 version = 0;
-      sqlite3_stmt *mode = NULL;
-      gboolean wal;
-
-      sqlite3_prepare_v2 (t->db, "PRAGMA journal_mode = WAL", -1, &mode, NULL);
-      wal = mode != NULL && sqlite3_step (mode) == SQLITE_ROW &&
-            g_strcmp0 ((const char *) sqlite3_column_text (mode, 0), "wal") == 0;
-      sqlite3_finalize (mode);
-      if (!wal)
-        {
-          set_db_error (t, error, "The terminal database cannot use write-ahead logging");
-          return NULL;
-        }
-      if (!exec_sql (t, schema_sql, error))
-        return NULL;
-      if (setting_get (t, "schema_version", &version, NULL) && version != SCHEMA_VERSION)
-        {
-          g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE,
-                       "database schema version %" G_GUINT64_FORMAT " is not supported", version);
-          return NULL;
-        }
-    }
-  for (guint i = 0; i < N_STATEMENTS; i++)
-    {
-      /* The write statements cannot be prepared on a read-only database without tables. */
-      if (sqlite3_prepare_v3 (t->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                              &t->stmts[i], NULL) != SQLITE_OK)
-        {
-          set_db_error (t, error, "This is not a terminal database");
-          return NULL;
-        }
-    }
   if (!read_only && !setting_get (t, "schema_version", NULL, NULL))
     {
       if (!setting_set (t, "schema_version", NULL, SCHEMA_VERSION, error))
@@ -1196,6 +1227,8 @@ fail:
 
 /* The decision */
 
+static gboolean resolve_if_due (OffauthTerminal *t);
+
 static OffauthReason
 check_state (OffauthTerminal *t,
              guint64          now,
@@ -1203,6 +1236,10 @@ check_state (OffauthTerminal *t,
 {
   guint64 floor = time_floor (t);
 
+  /* Before the other states: while a commit's outcome is unknown, the state in memory
+   * (head, totals, even enrollment) may not be the disk's. */
+  if (t->unresolved && !resolve_if_due (t))
+    return OFFAUTH_REASON_STORAGE_UNAVAILABLE;
   if (!t->enrolled || !t->has_bundle)
     return OFFAUTH_REASON_NOT_ENROLLED;
   if (now > t->bundle.expires_at)
@@ -1255,8 +1292,11 @@ create_request (OffauthTerminal *t,
     {
       if (reason_out != NULL)
         *reason_out = reason;
+      /* Paused by a commit of unknown outcome: say so, not that a sale was not saved. */
       g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE, "%s (%s)",
-                   offauth_reason_message (reason), offauth_reason_code (reason));
+                   reason == OFFAUTH_REASON_STORAGE_UNAVAILABLE ? offauth_reason_detail (reason)
+                                                                : offauth_reason_message (reason),
+                   offauth_reason_code (reason));
       return NULL;
     }
 
@@ -1443,6 +1483,93 @@ fail:
   return FALSE;
 }
 
+/* Resolving a commit of unknown outcome */
+
+static void
+close_connection (sqlite3       *db,
+                  sqlite3_stmt **stmts)
+{
+  for (guint i = 0; i < N_STATEMENTS; i++)
+    {
+      sqlite3_finalize (stmts[i]);
+      stmts[i] = NULL;
+    }
+  sqlite3_close_v2 (db);
+}
+
+/* A new connection replaces the one that saw the failure (whose pager may hold an error
+ * and whose cache the failed transaction): only once it is open, so that a terminal that
+ * cannot reopen keeps a working handle, paused. */
+static gboolean
+reopen (OffauthTerminal *t,
+        GError         **error)
+{
+  sqlite3 *old_db = t->db;
+  sqlite3_stmt *old_stmts[N_STATEMENTS];
+  gint64 request_id = t->latest_request_id, request_mono = t->latest_request_mono;
+  int log_frames = 0, checkpointed = 0;
+
+  memcpy (old_stmts, t->stmts, sizeof old_stmts);
+  t->db = NULL;
+  memset (t->stmts, 0, sizeof t->stmts);
+  if (!open_connection (t, error))
+    {
+      close_connection (t->db, t->stmts);
+      t->db = old_db;
+      memcpy (t->stmts, old_stmts, sizeof old_stmts);
+      return FALSE;
+    }
+  close_connection (old_db, old_stmts);
+
+  if (!load_state (t, error))
+    return FALSE;
+  if (t->latest_request_id == request_id)
+    t->latest_request_mono = request_mono;
+  /* Emptying the log settles the answer: what is committed is then in the database file,
+   * synced, and no frame of the failed commit is left for a later recovery to replay. */
+  if (sqlite3_wal_checkpoint_v2 (t->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log_frames,
+                                 &checkpointed) != SQLITE_OK)
+    return set_db_error (t, error, "The write-ahead log could not be checkpointed");
+  return TRUE;
+}
+
+gboolean
+offauth_terminal_resolve (OffauthTerminal *t,
+                          GError         **error)
+{
+  g_return_val_if_fail (t != NULL, FALSE);
+
+  if (!t->unresolved)
+    return TRUE;
+  if (!reopen (t, error))
+    {
+      t->resolve_due = g_get_monotonic_time () + t->resolve_backoff;
+      t->resolve_backoff = MIN (t->resolve_backoff * 2, RESOLVE_MAX_BACKOFF);
+      return FALSE;
+    }
+  if (t->unresolved_sale)
+    {
+      OffauthDecision found;
+      guint8 challenge[OFFAUTH_CHALLENGE_SIZE];
+      g_autofree gchar *hex = offauth_hex (t->unresolved_sale_id, OFFAUTH_SALE_ID_SIZE);
+
+      g_info ("The sale %s of the commit whose outcome was unknown is %s", hex,
+              find_sale (t, t->unresolved_sale_id, &found, challenge) ? "recorded" : "not recorded");
+    }
+  t->unresolved = FALSE;
+  t->unresolved_sale = FALSE;
+  return TRUE;
+}
+
+/* The terminal's own tries, whenever its state is checked: at most one per back-off. */
+static gboolean
+resolve_if_due (OffauthTerminal *t)
+{
+  if (g_get_monotonic_time () < t->resolve_due)
+    return FALSE;
+  return offauth_terminal_resolve (t, NULL);
+}
+
 void
 offauth_terminal_authorize (OffauthTerminal       *t,
                             const char            *text,
@@ -1469,6 +1596,11 @@ offauth_terminal_authorize (OffauthTerminal       *t,
 
   memset (d, 0, sizeof *d);
   now = offauth_terminal_now (t);
+
+  /* A scan is the cashier's cue to try now: the same code scanned again after an unknown
+   * outcome is then "already paid" (the sale is there) or decided afresh (it is not). */
+  if (t->unresolved)
+    offauth_terminal_resolve (t, NULL);
 
   if (text != NULL)
     bin = offauth_text_decode (text, text_len, 'P', &bin_len, &error);
@@ -1500,7 +1632,14 @@ offauth_terminal_authorize (OffauthTerminal       *t,
   /* The amount counts toward the caps only once the payer's signature vouches for it. */
   state = check_state (t, now, payer_ok ? req->amount : 0);
   if (state != OFFAUTH_REASON_NONE)
-    return refuse (d, state, "%s", offauth_reason_detail (state));
+    {
+      /* Still unresolved: unknown for the sale that was being committed, while any other
+       * payment was not written. */
+      d->outcome_unknown = state == OFFAUTH_REASON_STORAGE_UNAVAILABLE && payer_ok &&
+                           t->unresolved_sale &&
+                           memcmp (p.sale_id, t->unresolved_sale_id, OFFAUTH_SALE_ID_SIZE) == 0;
+      return refuse (d, state, "%s", offauth_reason_detail (state));
+    }
 
   /* 1. malformed. A code that does not decode to a payment's size is a bad scan
    * (cut short, or read wrong): the cashier scans again. */
@@ -1672,6 +1811,14 @@ offauth_terminal_authorize (OffauthTerminal       *t,
       /* The head in memory may no longer be the database's: read it again, so that a
        * sale that did reach the disk is found when the same code is scanned again. */
       refuse (d, OFFAUTH_REASON_STORAGE_UNAVAILABLE, "%s", error->message);
+      if (t->unresolved)
+        {
+          /* COMMIT was issued: the sale may be on disk. Paused until resolved. */
+          d->outcome_unknown = TRUE;
+          t->unresolved_sale = TRUE;
+          memcpy (t->unresolved_sale_id, p.sale_id, OFFAUTH_SALE_ID_SIZE);
+          return;
+        }
       load_state (t, NULL);
       return;
     }

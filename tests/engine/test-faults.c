@@ -19,7 +19,7 @@
 static const char *
 cashier_message (const OffauthDecision *d)
 {
-  return offauth_reason_message (d->reason);
+  return d->outcome_unknown ? offauth_unknown_outcome_message () : offauth_reason_message (d->reason);
 }
 
 static gboolean
@@ -113,6 +113,7 @@ test_fsync_at_commit (void)
   g_autofree gchar *text = NULL;
   TestWorld *w = world_with_payment (&text);
   OffauthDecision d;
+  guint8 sale_id[OFFAUTH_SALE_ID_SIZE];
 
   fault_vfs_fail_nth (FAULT_VFS_SYNC, 1);
   offauth_terminal_authorize (w->terminal, text, -1, NULL, 0, &d);
@@ -122,6 +123,59 @@ test_fsync_at_commit (void)
   if (told_nothing_charged (&d) && sale_after_crash (w, d.sale_id))
     g_error ("told \"%s\", yet a crash now would keep the sale", cashier_message (&d));
   g_assert_false (told_nothing_charged (&d));
+  g_assert_true (d.outcome_unknown);
+  g_assert_cmpstr (cashier_message (&d), ==, "The kiosk could not confirm this sale.");
+  g_assert_cmpstr (offauth_unknown_outcome_next_step (), ==,
+                   "Scan the same code again before taking another method.");
+  memcpy (sale_id, d.sale_id, sizeof sale_id);
+
+  /* The crash: a restart replays the log, and the same code scanned again is the sale
+   * already paid. The copy is a terminal of its own (the key goes with it). */
+  {
+    g_autofree gchar *copy = g_build_filename (w->dir, "restarted.db", NULL);
+    g_autofree gchar *copy_key = g_strconcat (copy, ".key", NULL);
+    g_autofree gchar *key = g_strconcat (w->db_path, ".key", NULL);
+    g_autofree gchar *wal = g_strconcat (w->db_path, "-wal", NULL);
+    g_autofree gchar *copy_wal = g_strconcat (copy, "-wal", NULL);
+    OffauthTerminal *restarted;
+
+    copy_file (w->db_path, copy);
+    copy_file (wal, copy_wal);
+    copy_file (key, copy_key);
+    g_chmod (copy_key, 0600);
+    restarted = test_terminal_open (copy, &w->now);
+    offauth_terminal_authorize (restarted, text, -1, NULL, 0, &d);
+    test_assert_reason (&d, OFFAUTH_REASON_NONE);
+    g_assert_true (d.already_recorded);
+    offauth_terminal_free (restarted);
+  }
+
+  /* Without a restart: paused while the disk still fails (the terminal's own tries fail
+   * too), and the same code scanned then is still unknown. */
+  fault_vfs_fail_random (FAULT_VFS_WRITE | FAULT_VFS_SYNC, 1, 1);
+  g_assert_cmpint (offauth_terminal_check_state (w->terminal, 450), ==,
+                   OFFAUTH_REASON_STORAGE_UNAVAILABLE);
+  {
+    OffauthTerminalStatus st;
+    offauth_terminal_get_status (w->terminal, &st);
+    g_assert_cmpint (st.state, ==, OFFAUTH_REASON_STORAGE_UNAVAILABLE);
+    offauth_terminal_status_clear (&st);
+  }
+  offauth_terminal_authorize (w->terminal, text, -1, NULL, 0, &d);
+  test_assert_reason (&d, OFFAUTH_REASON_STORAGE_UNAVAILABLE);
+  g_assert_true (d.outcome_unknown);
+  g_assert_false (offauth_terminal_resolve (w->terminal, NULL));
+
+  /* The disk works again: the same code is decided (here afresh: this process's log was
+   * emptied without the failed frames), and recorded once. */
+  fault_vfs_reset ();
+  offauth_terminal_authorize (w->terminal, text, -1, NULL, 0, &d);
+  test_assert_reason (&d, OFFAUTH_REASON_NONE);
+  g_assert_cmpint (offauth_terminal_check_state (w->terminal, 450), ==, OFFAUTH_REASON_NONE);
+  g_assert_cmpuint (count_sales (w, sale_id), ==, 1);
+  g_assert_true (sale_after_crash (w, sale_id));
+  offauth_terminal_authorize (w->terminal, text, -1, NULL, 0, &d);
+  g_assert_true (d.approved && d.already_recorded);
   test_world_free (w);
 }
 
@@ -133,6 +187,7 @@ test_write_at_commit (void)
   g_autofree gchar *text = NULL;
   TestWorld *w = world_with_payment (&text);
   OffauthDecision d;
+  guint8 sale_id[OFFAUTH_SALE_ID_SIZE];
 
   fault_vfs_fail_nth (FAULT_VFS_WRITE, 1);
   offauth_terminal_authorize (w->terminal, text, -1, NULL, 0, &d);
@@ -141,6 +196,14 @@ test_write_at_commit (void)
   if (told_nothing_charged (&d))
     g_assert_false (sale_after_crash (w, d.sale_id));
   g_assert_false (told_nothing_charged (&d));
+  g_assert_true (d.outcome_unknown);
+  memcpy (sale_id, d.sale_id, sizeof sale_id);
+
+  /* Resolved at the next scan of the same code: not there, so decided afresh. */
+  offauth_terminal_authorize (w->terminal, text, -1, NULL, 0, &d);
+  test_assert_reason (&d, OFFAUTH_REASON_NONE);
+  g_assert_false (d.already_recorded);
+  g_assert_cmpuint (count_sales (w, sale_id), ==, 1);
   test_world_free (w);
 }
 
@@ -158,6 +221,7 @@ test_before_commit (void)
   offauth_terminal_authorize (w->terminal, text, -1, NULL, 0, &d);
   g_assert_cmpuint (fault_vfs_failures (), ==, 1);
   test_assert_reason (&d, OFFAUTH_REASON_STORAGE_UNAVAILABLE);
+  g_assert_false (d.outcome_unknown);
   g_assert_true (told_nothing_charged (&d));
   memcpy (sale_id, d.sale_id, sizeof sale_id);
   g_assert_false (sale_after_crash (w, sale_id));
