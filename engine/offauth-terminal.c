@@ -1638,6 +1638,12 @@ offauth_terminal_authorize (OffauthTerminal       *t,
       d->outcome_unknown = state == OFFAUTH_REASON_STORAGE_UNAVAILABLE && payer_ok &&
                            t->unresolved_sale &&
                            memcmp (p.sale_id, t->unresolved_sale_id, OFFAUTH_SALE_ID_SIZE) == 0;
+      if (d->outcome_unknown)
+        {
+          memcpy (d->sale_id, p.sale_id, OFFAUTH_SALE_ID_SIZE);
+          d->amount = req->amount;
+          memcpy (d->currency, req->currency, 4);
+        }
       return refuse (d, state, "%s", offauth_reason_detail (state));
     }
 

@@ -37,6 +37,8 @@ typedef struct
   guint8  approved;
   guint8  not_written;   /* refused, and the cashier was told that nothing was charged */
   guint8  unknown;       /* refused, outcome unknown: the cashier scans the same code again */
+  guint8  already_recorded;
+  char    text[512];     /* the payment scanned */
 } Report;
 
 /* What the cashier was told about the storage. */
@@ -128,6 +130,9 @@ child_main (TestWorld *w,
           r.approved = d.approved;
           r.not_written = told_nothing_charged (&d);
           r.unknown = d.outcome_unknown;
+          r.already_recorded = d.already_recorded;
+          g_assert_cmpuint (strlen (text), <, sizeof r.text);
+          strcpy (r.text, text);
           if (write (fd, &r, sizeof r) != sizeof r)
             _exit (6);
           /* A crash right after a failed commit, before a later commit writes over the
@@ -141,6 +146,24 @@ child_main (TestWorld *w,
           g_usleep (1000);
         }
     }
+}
+
+/* The sale's number in the terminal's database, 0 when it is not there. */
+static guint64
+sale_number (TestWorld    *w,
+             const guint8  sale_id[OFFAUTH_SALE_ID_SIZE])
+{
+  sqlite3_stmt *s = NULL;
+  guint64 number = 0;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (_offauth_terminal_get_db (w->terminal),
+                                       "SELECT id FROM sales WHERE sale_id = ?1", -1, &s, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_bind_blob (s, 1, sale_id, OFFAUTH_SALE_ID_SIZE, SQLITE_STATIC);
+  if (sqlite3_step (s) == SQLITE_ROW)
+    number = (guint64) sqlite3_column_int64 (s, 0);
+  sqlite3_finalize (s);
+  return number;
 }
 
 /* Whether a later report approved the sale that reports[i] was about. */
@@ -164,6 +187,7 @@ crash_rounds (gboolean faults)
 {
   TestWorld *w = test_world_new ();
   guint total_reported = 0, n_approved = 0, n_not_written = 0, n_unknown = 0;
+  guint n_restart_again = 0, n_restart_found = 0;
   g_autoptr(GArray) reports = g_array_new (FALSE, FALSE, sizeof (Report));
 
   test_world_config (w, no_caps);
@@ -201,6 +225,7 @@ crash_rounds (gboolean faults)
       /* Reopen: the start-up check walks the whole journal. */
       w->terminal = offauth_terminal_open (w->db_path, OFFAUTH_OPEN_DEFAULT, &error);
       g_assert_no_error (error);
+      offauth_terminal_set_now_func (w->terminal, test_world_now_cb, w);
       {
         sqlite3 *db = _offauth_terminal_get_db (w->terminal);
         sqlite3_stmt *s = NULL;
@@ -229,6 +254,29 @@ crash_rounds (gboolean faults)
           }
         sqlite3_finalize (s);
       }
+      /* A crash on an unknown outcome, then the cashier's next step on the restarted
+       * terminal: the same code again, "already paid" if the sale was recorded, else
+       * decided afresh (and then checked as an approval in the next rounds). */
+      if (reports->len > 0 && g_array_index (reports, Report, reports->len - 1).unknown)
+        {
+          Report again = g_array_index (reports, Report, reports->len - 1);
+          OffauthDecision d;
+          guint64 number = sale_number (w, again.sale_id);
+
+          offauth_terminal_authorize (w->terminal, again.text, -1, NULL, 0, &d);
+          test_assert_reason (&d, OFFAUTH_REASON_NONE);
+          g_assert_cmpmem (d.sale_id, OFFAUTH_SALE_ID_SIZE, again.sale_id, OFFAUTH_SALE_ID_SIZE);
+          g_assert_cmpint (d.already_recorded, ==, number != 0);
+          if (number != 0)
+            g_assert_cmpuint (d.sale_number, ==, number);
+          again.approved = TRUE;
+          again.unknown = FALSE;
+          again.already_recorded = d.already_recorded;
+          again.sale_number = d.sale_number;
+          g_array_append_val (reports, again);
+          n_restart_again++;
+          n_restart_found += number != 0;
+        }
       g_test_message ("round %u: killed after %u ms, %u decisions reported in all", round, delay_ms,
                       reports->len);
       g_clear_pointer (&w->terminal, offauth_terminal_free);
@@ -241,8 +289,9 @@ crash_rounds (gboolean faults)
       n_not_written += rep->not_written;
       n_unknown += rep->unknown;
     }
-  g_test_message ("%u decisions: %u approved, %u refused as not written, %u unknown",
-                  total_reported, n_approved, n_not_written, n_unknown);
+  g_test_message ("%u decisions: %u approved, %u refused as not written, %u unknown; after a "
+                  "restart, %u codes scanned again, %u of them found recorded", total_reported,
+                  n_approved, n_not_written, n_unknown, n_restart_again, n_restart_found);
   g_assert_cmpuint (n_approved, >, 0);
   /* The disk did fail under the child's sales. */
   if (faults)

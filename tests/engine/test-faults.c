@@ -164,6 +164,8 @@ test_fsync_at_commit (void)
   offauth_terminal_authorize (w->terminal, text, -1, NULL, 0, &d);
   test_assert_reason (&d, OFFAUTH_REASON_STORAGE_UNAVAILABLE);
   g_assert_true (d.outcome_unknown);
+  g_assert_cmpmem (d.sale_id, sizeof d.sale_id, sale_id, sizeof sale_id);
+  g_assert_cmpuint (d.amount, ==, 450);
   g_assert_false (offauth_terminal_resolve (w->terminal, NULL));
 
   /* The disk works again: the same code is decided (here afresh: this process's log was
