@@ -2,7 +2,8 @@
  *
  * The terminal is one opaque object implemented by several files, as gnome-text-editor's
  * EditorWindow is:
- * - offauth-terminal.c: open, load, enrollment, configuration, clock, status;
+ * - offauth-terminal.c: open, load, enrollment, configuration, clock, status, and
+ *   resolving a commit of unknown outcome (offauth_terminal_resolve);
  * - offauth-trust.c: trust material (bundle, revocation lists, negative list);
  * - offauth-db.c: every SQL statement, steps and settings;
  * - offauth-journal.c: transactions and the chain;

@@ -365,8 +365,8 @@ print_decision (const OffauthDecision *d)
     g_print ("%s %s [%s: %s]\n", offauth_garbled_message (), offauth_garbled_next_step (),
              offauth_reason_code (d->reason), d->detail);
   else if (d->outcome_unknown)
-    g_print ("%s %s [%s: %s]\n", offauth_unknown_outcome_message (), offauth_unknown_outcome_next_step (),
-             offauth_reason_code (d->reason), d->detail);
+    g_print ("%s %s [%s: %s]\n", offauth_unknown_outcome_message (),
+             offauth_unknown_outcome_next_step (), offauth_reason_code (d->reason), d->detail);
   else if (d->reason == OFFAUTH_REASON_ALREADY_RECORDED)
     g_print (_("This code was used for sale %" PRIu64 " (%s) at %s. %s [%s]\n"), d->sale_number,
              amount, time ? time : "?", offauth_reason_next_step (d->reason), offauth_reason_code (d->reason));

@@ -19,7 +19,8 @@
 static const char *
 cashier_message (const OffauthDecision *d)
 {
-  return d->outcome_unknown ? offauth_unknown_outcome_message () : offauth_reason_message (d->reason);
+  return d->outcome_unknown ? offauth_unknown_outcome_message ()
+                            : offauth_reason_message (d->reason);
 }
 
 static gboolean
