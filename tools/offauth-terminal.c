@@ -322,6 +322,7 @@ print_decision (const OffauthDecision *d)
       json_member_str (b, "reason", offauth_reason_code (d->reason));
       json_member_bool (b, "already_recorded", d->already_recorded || d->reason == OFFAUTH_REASON_ALREADY_RECORDED);
       json_member_bool (b, "garbled", d->garbled);
+      json_member_bool (b, "outcome_unknown", d->outcome_unknown);
       if (d->approved)
         json_member_str (b, "mode", d->mode == OFFAUTH_MODE_ONLINE ? "online" : "offline");
       if (d->amount)
@@ -336,8 +337,12 @@ print_decision (const OffauthDecision *d)
           json_member_int (b, "time", d->time);
           tool_json_hex (b, "journal_hash", d->journal_hash, sizeof d->journal_hash);
         }
-      json_member_str (b, "message", d->garbled ? offauth_garbled_message () : offauth_reason_message (d->reason));
-      json_member_str (b, "next_step", d->garbled ? offauth_garbled_next_step () : offauth_reason_next_step (d->reason));
+      json_member_str (b, "message", d->garbled ? offauth_garbled_message ()
+                                     : d->outcome_unknown ? offauth_unknown_outcome_message ()
+                                     : offauth_reason_message (d->reason));
+      json_member_str (b, "next_step", d->garbled ? offauth_garbled_next_step ()
+                                       : d->outcome_unknown ? offauth_unknown_outcome_next_step ()
+                                       : offauth_reason_next_step (d->reason));
       json_member_str (b, "detail", d->detail);
       json_builder_end_object (b);
       tool_print_json (b);
@@ -359,6 +364,9 @@ print_decision (const OffauthDecision *d)
   if (d->garbled)
     g_print ("%s %s [%s: %s]\n", offauth_garbled_message (), offauth_garbled_next_step (),
              offauth_reason_code (d->reason), d->detail);
+  else if (d->outcome_unknown)
+    g_print ("%s %s [%s: %s]\n", offauth_unknown_outcome_message (),
+             offauth_unknown_outcome_next_step (), offauth_reason_code (d->reason), d->detail);
   else if (d->reason == OFFAUTH_REASON_ALREADY_RECORDED)
     g_print (_("This code was used for sale %" PRIu64 " (%s) at %s. %s [%s]\n"), d->sale_number,
              amount, time ? time : "?", offauth_reason_next_step (d->reason), offauth_reason_code (d->reason));

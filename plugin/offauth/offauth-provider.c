@@ -339,11 +339,15 @@ authorized_cb (GObject      *source,
         g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("The payment was cancelled"));
       return;
     }
-  if (d.garbled && !p->cancel_requested)
+  if ((d.garbled || d.outcome_unknown) && !p->cancel_requested)
     {
-      /* Not a refusal: the code was cut short or misread. The request stays, and the same
-       * code scanned again is decided again. */
-      g_autofree gchar *msg = g_strdup_printf ("%s %s", offauth_garbled_message (), offauth_garbled_next_step ());
+      /* Not a refusal: the code was cut short or misread, or its sale could not be confirmed
+       * (it may be recorded). The request stays, and the same code scanned again is decided
+       * again: "already paid" if the sale is there. */
+      g_autofree gchar *msg =
+        d.garbled ? g_strdup_printf ("%s %s", offauth_garbled_message (), offauth_garbled_next_step ())
+                  : g_strdup_printf ("%s %s", offauth_unknown_outcome_message (),
+                                     offauth_unknown_outcome_next_step ());
       g_autofree gchar *next = g_steal_pointer (&p->pending);
 
       g_clear_pointer (&p->last_scan, g_free);

@@ -88,6 +88,7 @@ expect "could not be read" "says scan again"
 echo "${pay:0:20}" > short.txt
 check 1 "a cut payment from a file" -- "$TERMINAL" authorize t.db short.txt --json
 [ "$(json "j['garbled']")" = True ] && echo "ok $((n+=1)) - garbled" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+[ "$(json "j['outcome_unknown']")" = False ] && echo "ok $((n+=1)) - outcome_unknown in --json" || { echo "not ok $((n+=1)) - $out"; fail=1; }
 
 check 0 "revoke" -- "$ISSUER" revoke iss "$(/usr/bin/python3 -c "import base64,sys; s=sys.argv[1][5:]; b=base64.urlsafe_b64decode(s+'='*(-len(s)%4)); print(b[16:32].hex())" "$cred")"
 echo "$out" > revoked.txt
