@@ -131,6 +131,30 @@ check 0 "pay with the new key's credential" -- "$WALLET" pay second.wallet "$cre
 check 0 "approved" -- "$TERMINAL" authorize t.db "$out"
 expect "Approved offline" "approved offline"
 
+# A code followed by a NUL byte and more is not the code: refused, from a file and from
+# standard input alike (the NUL must not cut the input short).
+check 0 "request" -- "$TERMINAL" request t.db 200 EUR
+check 0 "pay" -- "$WALLET" pay second.wallet "$cred2" "$out"
+pay4=$out
+{ printf '%s' "$pay4"; printf '\0junk\n'; } > nul.txt
+check 1 "a payment, a NUL byte and junk in a file" -- "$TERMINAL" authorize t.db nul.txt --json
+[ "$(json "not j['approved'] and j['reason'] == 'malformed'")" = True ] && echo "ok $((n+=1)) - malformed" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+check 1 "the same on standard input" -- sh -c '"$1" authorize t.db - --json < nul.txt' sh "$TERMINAL"
+[ "$(json "not j['approved'] and j['reason'] == 'malformed'")" = True ] && echo "ok $((n+=1)) - malformed" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+check 2 "a trust bundle with a NUL byte is bad input" -- sh -c '{ cat bundle3.txt; printf "\0x"; } | "$1" trust t.db -' sh "$TERMINAL"
+check 0 "the payment alone is approved" -- "$TERMINAL" authorize t.db "$pay4" --json
+[ "$(json "j['approved'] and j['amount'] == 200")" = True ] && echo "ok $((n+=1)) - approved" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+
+# Amounts of 2^63 and above are printed exactly in JSON (json-glib has only signed numbers).
+check 0 "a second terminal" -- "$TERMINAL" init big.db --trust bundle3.txt --merchant kiosk-2 --root "$fpr"
+check 0 "its revocation lists" -- "$TERMINAL" revocations big.db lists3.txt
+check 0 "no caps, no floor" -- "$TERMINAL" config big.db --cap-total 0 --floor-limit 0 --stale-cap 0
+check 0 "a request for 2^63 cents" -- "$TERMINAL" request big.db 9223372036854775808 EUR
+check 0 "the wallet pays it" -- "$WALLET" pay second.wallet "$cred2" "$out" --json
+[ "$(json "j['amount'] == 9223372036854775808")" = True ] && echo "ok $((n+=1)) - the wallet prints 2^63 exactly" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+check 1 "the terminal refuses it" -- "$TERMINAL" authorize big.db "$(json "j['payment']")" --json
+[ "$(json "j['amount'] == 9223372036854775808 and j['reason'] == 'over_payment_limit'")" = True ] && echo "ok $((n+=1)) - the decision prints 2^63 exactly" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+
 # Someone edits the sale in the database.
 sqlite3 t.db "UPDATE journal SET record = substr(record, 1, 237) || x'01' || substr(record, 239) WHERE seq = $sale"
 check 1 "journal verify finds the edit" -- "$TERMINAL" journal t.db verify --json

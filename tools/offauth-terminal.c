@@ -63,8 +63,7 @@ open_terminal (const char *path, OffauthOpenFlags flags, GError **error)
 static void
 json_member_int (JsonBuilder *b, const char *name, guint64 v)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, (gint64) v);
+  tool_json_u64 (b, name, v);
 }
 
 static void
@@ -373,6 +372,7 @@ cmd_authorize (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(OffauthTerminal) t = NULL;
   g_autofree gchar *text = NULL;
+  gsize text_len = 0;
   g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (OffauthSaleLine));
   g_auto(GStrv) split = NULL;
   OffauthDecision d;
@@ -390,10 +390,11 @@ cmd_authorize (int argc, char **argv)
       line.category = opt_lines[i];
       g_array_append_val (lines, line);
     }
-  if ((text = tool_read_arg (argv[2], &error)) == NULL ||
+  /* Every byte goes to the decision: a code followed by a NUL and more is malformed. */
+  if ((text = tool_read_arg_bytes (argv[2], &text_len, &error)) == NULL ||
       (t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL)
     return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
-  offauth_terminal_authorize (t, text, -1, (const OffauthSaleLine *) (gpointer) lines->data, lines->len, &d);
+  offauth_terminal_authorize (t, text, (gssize) text_len, (const OffauthSaleLine *) (gpointer) lines->data, lines->len, &d);
   print_decision (&d);
   return d.approved ? TOOL_OK : TOOL_REFUSED;
 }

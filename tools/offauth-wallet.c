@@ -82,8 +82,7 @@ cmd_pay (int argc, char **argv)
       json_builder_add_string_value (b, text);
       json_builder_set_member_name (b, "merchant_id");
       json_builder_add_string_value (b, p.request.merchant_id);
-      json_builder_set_member_name (b, "amount");
-      json_builder_add_int_value (b, (gint64) p.request.amount);
+      tool_json_u64 (b, "amount", p.request.amount);
       json_builder_set_member_name (b, "currency");
       json_builder_add_string_value (b, p.request.currency);
       json_builder_set_member_name (b, "counter");
