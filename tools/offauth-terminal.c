@@ -50,7 +50,7 @@ open_terminal (const char *path, OffauthOpenFlags flags, GError **error)
 
   if (!(flags & OFFAUTH_OPEN_NO_CHECK) && !g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_IO,
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_INVALID,
                    _("%s does not exist: run offauth-terminal init first"), path);
       return NULL;
     }
@@ -193,7 +193,7 @@ cmd_init (int argc, char **argv)
           if (!key_existed)
             g_unlink (key);
         }
-      return tool_fail (opt_json, TOOL_USAGE, "enroll_failed", "%s", error->message);
+      return tool_fail_error (opt_json, error, TOOL_USAGE, "enroll_failed");
     }
   offauth_terminal_get_status (t, &st);
   if (opt_json)
@@ -234,14 +234,14 @@ cmd_config (int argc, char **argv)
   if (argc != 2)
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-terminal config DB [LIMIT OPTIONS]"));
   if ((t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   offauth_terminal_get_status (t, &st);
   config = st.config;
   offauth_terminal_status_clear (&st);
   if (!apply_limits (&config))
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("limits are whole numbers"));
   if (!offauth_terminal_set_config (t, &config, &error) || !apply_category_floors (t, &error))
-    return tool_fail (opt_json, TOOL_USAGE, "config_failed", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "config_failed");
   if (opt_json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -291,7 +291,7 @@ cmd_request (int argc, char **argv)
                       _("usage: offauth-terminal request DB AMOUNT CURRENCY (amount in minor units, "
                         "for example 450 EUR)"));
   if ((t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   text = offauth_terminal_create_request (t, amount, argv[3], &reason, &error);
   if (text == NULL && offauth_reason_is_terminal_state (reason))
     return refused_state (reason);
@@ -393,7 +393,7 @@ cmd_authorize (int argc, char **argv)
   /* Every byte goes to the decision: a code followed by a NUL and more is malformed. */
   if ((text = tool_read_arg_bytes (argv[2], &text_len, &error)) == NULL ||
       (t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   offauth_terminal_authorize (t, text, (gssize) text_len, (const OffauthSaleLine *) (gpointer) lines->data, lines->len, &d);
   print_decision (&d);
   return d.approved ? TOOL_OK : TOOL_REFUSED;
@@ -408,7 +408,7 @@ cmd_revocations (int argc, char **argv)
   if (argc < 3)
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-terminal revocations DB LIST..."));
   if ((t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   for (int i = 2; i < argc; i++)
     {
       g_autofree gchar *text = tool_read_arg (argv[i], &error);
@@ -416,16 +416,16 @@ cmd_revocations (int argc, char **argv)
       g_auto(GStrv) lists = text ? g_strsplit (text, "\n", -1) : NULL;
 
       if (text == NULL)
-        return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+        return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
       for (gsize j = 0; lists[j] != NULL; j++)
         {
           g_strstrip (lists[j]);
           if (lists[j][0] == '\0')
             continue;
           if (!offauth_terminal_load_revocations (t, lists[j], &error))
-            return tool_fail (opt_json, g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED)
+            return tool_fail_error (opt_json, error, g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED)
                                           ? TOOL_USAGE : TOOL_REFUSED,
-                              "refused", "%s", error->message);
+                              "refused");
         }
     }
   tool_print_text (opt_json, "result", opt_json ? "loaded" : _("Revocation lists loaded."));
@@ -443,11 +443,11 @@ cmd_trust (int argc, char **argv)
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-terminal trust DB BUNDLE"));
   if ((text = tool_read_arg (argv[2], &error)) == NULL ||
       (t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   if (!offauth_terminal_load_bundle (t, text, &error))
-    return tool_fail (opt_json, g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED)
+    return tool_fail_error (opt_json, error, g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED)
                                   ? TOOL_USAGE : TOOL_REFUSED,
-                      "refused", "%s", error->message);
+                      "refused");
   tool_print_text (opt_json, "result", opt_json ? "loaded" : _("Trust bundle loaded."));
   return TOOL_OK;
 }
@@ -464,7 +464,7 @@ cmd_block (int argc, char **argv)
                       _("usage: offauth-terminal block DB CREDENTIAL_ID [--reason TEXT]"));
   if ((t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL ||
       !offauth_terminal_add_negative (t, id, opt_reason ? opt_reason : "blocked by the merchant", &error))
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   tool_print_text (opt_json, "result", opt_json ? "blocked" : _("The credential is on the negative list."));
   return TOOL_OK;
 }
@@ -479,7 +479,7 @@ cmd_accept_clock (int argc, char **argv)
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-terminal accept-clock DB"));
   if ((t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL ||
       !offauth_terminal_accept_clock (t, &error))
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   tool_print_text (opt_json, "result", opt_json ? "accepted" : _("The current clock is accepted and recorded in the journal."));
   return TOOL_OK;
 }
@@ -496,7 +496,7 @@ cmd_status (int argc, char **argv)
   if (argc != 2)
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-terminal status DB"));
   if ((t = open_terminal (argv[1], OFFAUTH_OPEN_READ_ONLY, &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   offauth_terminal_get_status (t, &st);
   tid = offauth_hex (st.terminal_id, sizeof st.terminal_id);
   head = offauth_hex (st.journal_head, sizeof st.journal_head);
@@ -607,7 +607,7 @@ cmd_journal (int argc, char **argv)
       g_autofree gchar *ckpt = NULL;
 
       if ((t = open_terminal (argv[1], OFFAUTH_OPEN_NO_CHECK | OFFAUTH_OPEN_READ_ONLY, &error)) == NULL)
-        return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+        return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
       ok = offauth_terminal_verify (t, &bad, &error);
       if (ok && opt_checkpoint != NULL)
         ok = (ckpt = tool_read_arg (opt_checkpoint, &error)) != NULL &&
@@ -636,7 +636,7 @@ cmd_journal (int argc, char **argv)
       g_autofree gchar *text = NULL;
       if ((t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL ||
           (text = offauth_terminal_make_checkpoint (t, &error)) == NULL)
-        return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+        return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
       tool_print_text (opt_json, "checkpoint", text);
       return TOOL_OK;
     }
@@ -649,11 +649,11 @@ cmd_journal (int argc, char **argv)
       data.out = out;
       data.b = b;
       if ((t = open_terminal (argv[1], OFFAUTH_OPEN_NO_CHECK | OFFAUTH_OPEN_READ_ONLY, &error)) == NULL)
-        return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+        return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
       if (b != NULL)
         json_builder_begin_array (b);
       if (!offauth_terminal_foreach_record (t, 1, list_record_cb, &data, &error))
-        return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+        return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
       if (b != NULL)
         {
           json_builder_end_array (b);

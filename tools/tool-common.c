@@ -59,6 +59,18 @@ tool_fail (gboolean    json,
   return status;
 }
 
+int
+tool_fail_error (gboolean      json,
+                 const GError *error,
+                 int           status,
+                 const char   *code)
+{
+  if (g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STORAGE) ||
+      g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_IO))
+    return tool_fail (json, TOOL_REFUSED, "storage_unavailable", "%s", error->message);
+  return tool_fail (json, status, code, "%s", error->message);
+}
+
 static gboolean
 is_space (char c)
 {

@@ -25,6 +25,14 @@ int       tool_fail          (gboolean     json,
                               ...) G_GNUC_PRINTF (4, 5);
 /* A message argument: the text itself, "-" for standard input, or a file; stripped of
  * surrounding white space. A NUL byte inside is refused (the code would end there). */
+/* Fails with what the error says: a storage fault (the database or a key file cannot be
+ * read or written: a full disk, a read-only medium, a file-size limit) is reported as
+ * storage_unavailable with status 1, whatever the command; any other error with the
+ * status and code given. */
+int       tool_fail_error    (gboolean      json,
+                              const GError *error,
+                              int           status,
+                              const char   *code);
 gchar    *tool_read_arg      (const char  *arg,
                               GError     **error);
 /* The same, keeping every byte (NULs included) for the engine to judge: *len is the

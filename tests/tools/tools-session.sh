@@ -155,6 +155,14 @@ check 0 "the wallet pays it" -- "$WALLET" pay second.wallet "$cred2" "$out" --js
 check 1 "the terminal refuses it" -- "$TERMINAL" authorize big.db "$(json "j['payment']")" --json
 [ "$(json "j['amount'] == 9223372036854775808 and j['reason'] == 'over_payment_limit'")" = True ] && echo "ok $((n+=1)) - the decision prints 2^63 exactly" || { echo "not ok $((n+=1)) - $out"; fail=1; }
 
+# A storage fault at open (here a file-size limit: a full disk or a read-only medium answer
+# the same) is storage_unavailable, not bad input; a missing database stays bad input.
+cp big.db full.db && cp big.db.key full.db.key
+check 1 "a storage fault at open" -- bash -c 'trap "" XFSZ; ulimit -f 0; "$1" request full.db 100 EUR --json' _ "$TERMINAL"
+[ "$(json "j['error']")" = storage_unavailable ] && echo "ok $((n+=1)) - storage_unavailable" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+check 2 "a database that does not exist" -- "$TERMINAL" status nowhere.db --json
+[ "$(json "j['error']")" = bad_input ] && echo "ok $((n+=1)) - bad_input" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+
 # Someone edits the sale in the database.
 sqlite3 t.db "UPDATE journal SET record = substr(record, 1, 237) || x'01' || substr(record, 239) WHERE seq = $sale"
 check 1 "journal verify finds the edit" -- "$TERMINAL" journal t.db verify --json
