@@ -6,8 +6,11 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -165,34 +168,45 @@ cmd_init (int argc, char **argv)
   OffauthTerminalStatus st;
   g_autofree gchar *key = argc >= 2 ? g_strconcat (argv[1], ".key", NULL) : NULL;
   gboolean key_existed;
+  int fd;
 
   offauth_terminal_config_init (&config);
   if (argc != 2 || opt_trust == NULL || opt_merchant == NULL || !apply_limits (&config))
     return tool_fail (opt_json, TOOL_USAGE, "usage",
                       _("usage: offauth-terminal init DB --trust BUNDLE --merchant ID [--root FINGERPRINT] "
                         "[--floor-limit N] [--cap-total N] [--cap-count N]"));
-  if (g_file_test (argv[1], G_FILE_TEST_EXISTS))
+  /* The trust bundle first (it may come slowly on standard input), then the database file
+   * created exclusively: from then on this process owns the path, and a second init of the
+   * same path fails here, before it touches anything. */
+  if ((bundle = tool_read_arg (opt_trust, &error)) == NULL)
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
+  fd = g_open (argv[1], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST)
     return tool_fail (opt_json, TOOL_USAGE, "bad_input", _("%s already exists"), argv[1]);
+  if (fd < 0)
+    {
+      int saved = errno;
+      return tool_fail (opt_json, TOOL_REFUSED, "storage_unavailable", _("Cannot create %s: %s"),
+                        argv[1], g_strerror (saved));
+    }
+  close (fd);
   key_existed = g_file_test (key, G_FILE_TEST_EXISTS);
-  if ((bundle = tool_read_arg (opt_trust, &error)) == NULL ||
-      (t = open_terminal (argv[1], OFFAUTH_OPEN_NO_CHECK, &error)) == NULL ||
+  if ((t = open_terminal (argv[1], OFFAUTH_OPEN_NO_CHECK, &error)) == NULL ||
       !offauth_terminal_enroll (t, bundle, opt_merchant, opt_root, &config, &error) ||
       !apply_category_floors (t, &error))
     {
-      g_autofree gchar *lock = g_strconcat (argv[1], ".lock", NULL);
       g_autofree gchar *wal = g_strconcat (argv[1], "-wal", NULL);
       g_autofree gchar *shm = g_strconcat (argv[1], "-shm", NULL);
-      /* Leave nothing half made behind, and never a key that was there before. */
-      if (t != NULL)
-        {
-          g_clear_pointer (&t, offauth_terminal_free);
-          g_unlink (argv[1]);
-          g_unlink (wal);
-          g_unlink (shm);
-          g_unlink (lock);
-          if (!key_existed)
-            g_unlink (key);
-        }
+
+      /* Leave nothing half made behind: only what this process created (the database
+       * and, if it was not there before, the key). The lock file stays: removing a lock
+       * that another process may have opened would let two processes hold it. */
+      g_clear_pointer (&t, offauth_terminal_free);
+      g_unlink (argv[1]);
+      g_unlink (wal);
+      g_unlink (shm);
+      if (!key_existed)
+        g_unlink (key);
       return tool_fail_error (opt_json, error, TOOL_USAGE, "enroll_failed");
     }
   offauth_terminal_get_status (t, &st);

@@ -51,6 +51,23 @@ check 0 "bundle" -- "$ISSUER" bundle iss
 echo "$out" > bundle.txt
 check 2 "terminal init with the wrong root" -- "$TERMINAL" init t.db --trust bundle.txt --merchant kiosk-1 --root 0000000000000000000000000000000000000000000000000000000000000000
 [ ! -e t.db ] && echo "ok $((n+=1)) - nothing left behind" || { echo "not ok $((n+=1)) - t.db left behind"; fail=1; }
+# A second init of a path that gets enrolled while the first still reads its bundle must
+# fail without deleting the enrolled terminal (its database and key).
+# The shell holds the FIFO open for writing (fd 3), so the first init blocks in its read
+# until the bundle is written and fd 3 closed; the init itself must not inherit fd 3.
+mkfifo slow-bundle.fifo
+exec 3<>slow-bundle.fifo
+timeout 20 "$TERMINAL" init race.db --trust - --merchant kiosk-9 --root "$fpr" <slow-bundle.fifo >race.out 2>&1 3>&- &
+slow=$!
+sleep 0.5
+check 0 "another init enrols the path meanwhile" -- "$TERMINAL" init race.db --trust bundle.txt --merchant kiosk-8 --root "$fpr"
+cat bundle.txt >&3
+exec 3>&-
+wait $slow; got=$?
+[ "$got" = 2 ] && echo "ok $((n+=1)) - the slow init fails" || { echo "not ok $((n+=1)) - the slow init exited $got: $(cat race.out)"; fail=1; }
+check 0 "the enrolled terminal is intact" -- "$TERMINAL" status race.db --json
+[ "$(json "j['merchant_id']")" = kiosk-8 ] && [ -e race.db.key ] && echo "ok $((n+=1)) - database and key kept" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+
 check 0 "terminal init" -- "$TERMINAL" init t.db --trust bundle.txt --merchant kiosk-1 --root "$fpr" --json
 [ "$(stat -c %a t.db.key)" = 600 ] && echo "ok $((n+=1)) - terminal key is 0600" || { echo "not ok $((n+=1)) - terminal key mode"; fail=1; }
 check 0 "revocation lists" -- "$ISSUER" revocations iss
