@@ -273,4 +273,9 @@ gboolean      _offauth_set_credential_totals     (OffauthTerminal *t,
                                                   guint64          total,
                                                   GError         **error);
 
+/* offauth-terminal.c */
+gboolean      _offauth_check_one_name  (const char         *path,
+                                        int                 fd,
+                                        GError            **error);
+
 G_END_DECLS

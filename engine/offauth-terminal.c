@@ -334,17 +334,47 @@ offauth_terminal_config_init (OffauthTerminalConfig *config)
 
 /* Open and lock */
 
+/* One terminal is one file. A file with a second name (a hard link) is refused: SQLite
+ * keeps one WAL per name, so a sale committed through one name could be lost, or replayed,
+ * through the other, even with a lock that covers both. */
+gboolean
+_offauth_check_one_name (const char  *path,
+                         int          fd,
+                         GError     **error)
+{
+  GStatBuf st;
+
+  if ((fd >= 0 ? fstat (fd, &st) : g_stat (path, &st)) != 0)
+    {
+      int saved = errno;
+      if (fd < 0 && saved == ENOENT)
+        return TRUE;
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_IO, "Cannot read %s: %s", path,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  if (st.st_nlink > 1)
+    {
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE,
+                   "%s has %u names (hard links): a terminal's database and key must have one "
+                   "name each; remove the others", path, (guint) st.st_nlink);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The lock is taken on the database file itself, so that it follows the file and not one
+ * of its names. flock() locks do not mix with SQLite's POSIX locks, and this descriptor is
+ * closed only after SQLite's connection (closing it earlier would drop SQLite's locks). */
 static gboolean
 lock_database (OffauthTerminal *t,
                GError         **error)
 {
-  g_autofree gchar *lock_path = g_strconcat (t->path, ".lock", NULL);
-
-  t->lock_fd = g_open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  t->lock_fd = g_open (t->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (t->lock_fd < 0)
     {
       int saved = errno;
-      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_IO, "Cannot create %s: %s", lock_path,
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_IO, "Cannot open %s: %s", t->path,
                    g_strerror (saved));
       return FALSE;
     }
@@ -354,7 +384,10 @@ lock_database (OffauthTerminal *t,
                    "The terminal database %s is in use by another program", t->path);
       return FALSE;
     }
-  return TRUE;
+  /* Checked under the lock: a second name made earlier is seen here, and a process that
+   * opens a second name made later finds the file locked. */
+  return _offauth_check_one_name (t->path, t->lock_fd, error) &&
+         _offauth_check_one_name (t->key_path, -1, error);
 }
 
 OffauthTerminal *

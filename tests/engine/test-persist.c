@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -83,6 +84,55 @@ test_lock (void)
   reader = offauth_terminal_open (w->db_path, OFFAUTH_OPEN_READ_ONLY, &error);
   g_assert_no_error (error);
   offauth_terminal_free (reader);
+  test_world_free (w);
+}
+
+/* One terminal is one file: a second name for the database and its key (hard links) must
+ * not make a second terminal. SQLite keeps one WAL per name, so an approval given through
+ * one name would be lost through the other, the same code approved again as a new sale. */
+static void
+test_hard_link (void)
+{
+  g_autoptr(GError) error = NULL;
+  TestWorld *w = test_world_new ();
+  g_autofree gchar *key = g_strconcat (w->db_path, ".key", NULL);
+  g_autofree gchar *other = g_build_filename (w->dir, "other.db", NULL);
+  g_autofree gchar *other_key = g_strconcat (other, ".key", NULL);
+  OffauthTerminal *t;
+
+  g_assert_cmpint (link (w->db_path, other), ==, 0);
+  g_assert_cmpint (link (key, other_key), ==, 0);
+
+  /* While the kiosk runs: the other name finds the same file locked, or refused. */
+  t = offauth_terminal_open (other, OFFAUTH_OPEN_DEFAULT, &error);
+  g_assert_null (t);
+  g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE);
+  g_clear_error (&error);
+
+  /* After it stopped: neither name opens while the file has two. */
+  g_clear_pointer (&w->terminal, offauth_terminal_free);
+  t = offauth_terminal_open (other, OFFAUTH_OPEN_DEFAULT, &error);
+  g_assert_null (t);
+  g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE);
+  g_assert_nonnull (strstr (error->message, "hard links"));
+  g_clear_error (&error);
+  t = offauth_terminal_open (w->db_path, OFFAUTH_OPEN_DEFAULT, &error);
+  g_assert_null (t);
+  g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE);
+  g_clear_error (&error);
+
+  /* A second name of the key alone is refused too. */
+  g_assert_cmpint (g_unlink (other), ==, 0);
+  t = offauth_terminal_open (w->db_path, OFFAUTH_OPEN_DEFAULT, &error);
+  g_assert_null (t);
+  g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE);
+  g_clear_error (&error);
+
+  /* With one name each again, the terminal opens. */
+  g_assert_cmpint (g_unlink (other_key), ==, 0);
+  w->terminal = offauth_terminal_open (w->db_path, OFFAUTH_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  offauth_terminal_set_now_func (w->terminal, test_world_now_cb, w);
   test_world_free (w);
 }
 
@@ -564,6 +614,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/Offauth/Persist/restart", test_restart);
   g_test_add_func ("/Offauth/Persist/lock", test_lock);
+  g_test_add_func ("/Offauth/Persist/hard-link", test_hard_link);
   g_test_add_func ("/Offauth/Persist/key-file", test_key_file);
   g_test_add_func ("/Offauth/Persist/edited-row", test_edited_row);
   g_test_add_func ("/Offauth/Persist/edited-sale", test_edited_sale);
