@@ -65,6 +65,12 @@ static const char *statement_sql[N_STATEMENTS] = {
   [ST_ALL_CHECKPOINTS] = "SELECT seq, raw FROM checkpoints ORDER BY seq",
   [ST_ALL_CREDENTIALS] = "SELECT credential_id, offline_count, offline_total FROM credentials",
   [ST_ALL_NEGATIVE] = "SELECT credential_id FROM negative",
+  /* The start-up check's lookups through the sales table's two UNIQUE indexes: the first
+   * one alone (covering), and the entries of each counted (a range over all keys, which
+   * the planner answers from the index). */
+  [ST_FIND_SALE_ID] = "SELECT id FROM sales WHERE sale_id = ?1",
+  [ST_COUNT_SALE_KEYS] = "SELECT (SELECT count(*) FROM sales WHERE sale_id > x''),"
+                         " (SELECT count(*) FROM sales WHERE credential_id > x'')",
 };
 
 static const char schema_sql[] =
