@@ -736,6 +736,7 @@ offauth_terminal_verify (OffauthTerminal *t,
 gboolean
 offauth_terminal_verify_checkpoint (OffauthTerminal *t,
                                     const char      *text,
+                                    guint64         *bad_seq,
                                     GError         **error)
 {
   OffauthCheckpoint k;
@@ -745,6 +746,9 @@ offauth_terminal_verify_checkpoint (OffauthTerminal *t,
   g_return_val_if_fail (t != NULL, FALSE);
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (bad_seq != NULL)
+    *bad_seq = 0;
 
   if (!offauth_checkpoint_parse_text (&k, text, error))
     return FALSE;
@@ -761,14 +765,14 @@ offauth_terminal_verify_checkpoint (OffauthTerminal *t,
     }
   /* Then the chain itself (the stored hashes are only worth what the chain proves),
    * after the cheap checks, so that a forged checkpoint costs no walk of the journal. */
-  if (!offauth_terminal_verify (t, NULL, error) ||
+  if (!offauth_terminal_verify (t, bad_seq, error) ||
       !_offauth_journal_hash (t, k.seq, &found, hash, error))
     return FALSE;
   if (!found)
-    return broken (NULL, k.seq, error, "journal row %" G_GUINT64_FORMAT
+    return broken (bad_seq, k.seq, error, "journal row %" G_GUINT64_FORMAT
                    " is missing: the checkpoint covers it", k.seq);
   if (memcmp (hash, k.chain_hash, OFFAUTH_HASH_SIZE) != 0)
-    return broken (NULL, k.seq, error, "journal rows up to %" G_GUINT64_FORMAT
+    return broken (bad_seq, k.seq, error, "journal rows up to %" G_GUINT64_FORMAT
                    " were changed after the checkpoint was made", k.seq);
   return TRUE;
 }
