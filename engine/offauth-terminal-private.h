@@ -80,6 +80,7 @@ struct _OffauthTerminal
   sqlite3_stmt          *stmts[N_STATEMENTS];
   gchar                 *path;
   gchar                 *key_path;
+  gchar                 *copy_dir;      /* read-only media: the temporary copy that is open */
   int                    lock_fd;
   OffauthOpenFlags       flags;
   OffauthSecretKey      *key;

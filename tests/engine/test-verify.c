@@ -387,7 +387,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/Offauth/Verify/flipped-index", test_flipped_index);
   g_test_add_func ("/Offauth/Verify/repeated-sale", test_repeated_sale);
-  if (0) g_test_add_func ("/Offauth/Verify/read-only-medium", test_read_only_medium);
+  g_test_add_func ("/Offauth/Verify/read-only-medium", test_read_only_medium);
 
   return g_test_run ();
 }
