@@ -1,0 +1,41 @@
+/* acquirer-settle.h: payer accounts and credentials; settlement comes here.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "acquirer-db.h"
+#include "offauth.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint64  balance;
+  gboolean created;   /* the top-up opened the account */
+  guint    settled;   /* held or retryable sales of this payer it settled */
+} AcquirerTopup;
+
+/* The credential a booth operator names: its text (OA1C...), a file holding it, "-" for
+ * standard input, or its id in hex (32 digits) once exactly one account holds a
+ * credential with that id. OFFAUTH_ERROR_INVALID when it names none or several. */
+gboolean acquirer_credential_resolve (AcquirerDb        *db,
+                                      const char        *arg,
+                                      OffauthCredential *out,
+                                      GError           **error);
+/* The credential's issuer signature, under its key in the issuer's latest trust bundle
+ * (which must verify under the issuer's root). */
+gboolean acquirer_credential_check   (OffauthIssuer           *issuer,
+                                      const OffauthCredential *credential,
+                                      GError                 **error);
+/* Credits the payer's account (created on first top-up) in one durable transaction. */
+gboolean acquirer_topup              (AcquirerDb              *db,
+                                      const OffauthCredential *credential,
+                                      guint64                  amount,
+                                      guint64                  now,
+                                      AcquirerTopup           *result,
+                                      GError                 **error);
+
+G_END_DECLS
