@@ -1,7 +1,7 @@
 /* acquirer-settle.c: credits payers and (next) settles their sales.
  *
- * Today: resolving the credential an operator names, checking it against the issuer, and
- * top-ups. Settlement of uploaded sales (sync) and online authorization build on these.
+ * Today: finding the credential an operator names by its id, checking a credential
+ * against the issuer, and top-ups. Settlement of uploaded sales (sync) and online authorization build on these.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -9,86 +9,51 @@
 
 #include "config.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "acquirer-settle.h"
 
-static gboolean
-is_credential_id (const char *arg)
+gboolean
+acquirer_credential_is_id (const char *arg)
 {
   guint8 id[OFFAUTH_CREDENTIAL_ID_SIZE];
 
-  return strlen (arg) == 2 * OFFAUTH_CREDENTIAL_ID_SIZE && offauth_unhex (arg, id, sizeof id);
-}
-
-static gchar *
-read_text (const char  *arg,
-           GError     **error)
-{
-  g_autofree gchar *contents = NULL;
-  gsize len = 0;
-
-  if (g_str_has_prefix (arg, "OA1"))
-    return g_strstrip (g_strdup (arg));
-  if (strcmp (arg, "-") == 0)
-    {
-      g_autoptr(GString) s = g_string_new (NULL);
-      char buf[4096];
-      gsize got;
-
-      /* A credential text is 235 characters: a little more than that is plenty. */
-      while ((got = fread (buf, 1, sizeof buf, stdin)) > 0 && s->len < 65536)
-        g_string_append_len (s, buf, (gssize) got);
-      len = s->len;
-      contents = g_string_free (g_steal_pointer (&s), FALSE);
-    }
-  else if (!g_file_get_contents (arg, &contents, &len, error))
-    return NULL;
-  if (memchr (contents, '\0', len) != NULL)
-    {
-      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED,
-                   "The credential text contains a NUL byte");
-      return NULL;
-    }
-  return g_strstrip (g_steal_pointer (&contents));
+  /* An id, unless a file of that name exists (a text and "-" never look like one). */
+  return strlen (arg) == 2 * OFFAUTH_CREDENTIAL_ID_SIZE && offauth_unhex (arg, id, sizeof id) &&
+         !g_file_test (arg, G_FILE_TEST_EXISTS);
 }
 
 gboolean
-acquirer_credential_resolve (AcquirerDb        *db,
-                             const char        *arg,
-                             OffauthCredential *out,
-                             GError           **error)
+acquirer_credential_by_id (AcquirerDb        *db,
+                           const char        *hex,
+                           OffauthCredential *out,
+                           GError           **error)
 {
-  g_autofree gchar *text = NULL;
+  guint8 id[OFFAUTH_CREDENTIAL_ID_SIZE];
+  g_autoptr(GBytes) found = NULL;
+  gsize n;
 
-  /* An id, unless a file of that name exists (the text and "-" never look like one). */
-  if (is_credential_id (arg) && !g_file_test (arg, G_FILE_TEST_EXISTS))
+  if (!offauth_unhex (hex, id, sizeof id))
     {
-      guint8 id[OFFAUTH_CREDENTIAL_ID_SIZE];
-      g_autoptr(GBytes) found = NULL;
-      gsize n;
-
-      offauth_unhex (arg, id, sizeof id);
-      if ((found = acquirer_db_credentials_by_id (db, id, error)) == NULL)
-        return FALSE;
-      n = g_bytes_get_size (found) / OFFAUTH_CREDENTIAL_SIZE;
-      if (n != 1)
-        {
-          g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_INVALID,
-                       n == 0 ? "No account holds a credential with id %s: give the credential's "
-                                "text the first time"
-                              : "Several accounts hold a credential with id %s: give the "
-                                "credential's text",
-                       arg);
-          return FALSE;
-        }
-      return offauth_credential_parse (out, g_bytes_get_data (found, NULL),
-                                       OFFAUTH_CREDENTIAL_SIZE, error);
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_INVALID,
+                   "%s is not a credential id (32 hex digits)", hex);
+      return FALSE;
     }
-  if ((text = read_text (arg, error)) == NULL)
+  if ((found = acquirer_db_credentials_by_id (db, id, error)) == NULL)
     return FALSE;
-  return offauth_credential_parse_text (out, text, error);
+  n = g_bytes_get_size (found) / OFFAUTH_CREDENTIAL_SIZE;
+  if (n != 1)
+    {
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_INVALID,
+                   n == 0 ? "No account holds a credential with id %s: give the credential's "
+                            "text the first time"
+                          : "Several accounts hold a credential with id %s: give the "
+                            "credential's text",
+                   hex);
+      return FALSE;
+    }
+  return offauth_credential_parse (out, g_bytes_get_data (found, NULL), OFFAUTH_CREDENTIAL_SIZE,
+                                   error);
 }
 
 gboolean

@@ -18,11 +18,13 @@ typedef struct
   guint    settled;   /* held or retryable sales of this payer it settled */
 } AcquirerTopup;
 
-/* The credential a booth operator names: its text (OA1C...), a file holding it, "-" for
- * standard input, or its id in hex (32 digits) once exactly one account holds a
- * credential with that id. OFFAUTH_ERROR_INVALID when it names none or several. */
-gboolean acquirer_credential_resolve (AcquirerDb        *db,
-                                      const char        *arg,
+/* Whether an operator's CREDENTIAL argument is an id (32 hex digits, and no such file)
+ * rather than a text, a file or "-". */
+gboolean acquirer_credential_is_id   (const char        *arg);
+/* The credential of that id, once exactly one account holds a credential with that id;
+ * OFFAUTH_ERROR_INVALID when none or several do. */
+gboolean acquirer_credential_by_id   (AcquirerDb        *db,
+                                      const char        *hex,
                                       OffauthCredential *out,
                                       GError           **error);
 /* The credential's issuer signature, under its key in the issuer's latest trust bundle

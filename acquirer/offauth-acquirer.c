@@ -235,6 +235,7 @@ cmd_topup (int argc, char **argv)
   g_autoptr(Acquirer) a = NULL;
   g_autoptr(OffauthIssuer) is = NULL;
   g_autofree gchar *id = NULL;
+  g_autofree gchar *text = NULL;
   g_autofree gchar *shown = NULL;
   OffauthCredential cred;
   AcquirerTopup result;
@@ -246,7 +247,14 @@ cmd_topup (int argc, char **argv)
                         "units, at least 1)"));
   if ((a = acquirer_open (argv[1], &error)) == NULL)
     return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
-  if (!acquirer_credential_resolve (a->db, argv[2], &cred, &error))
+  /* As the booth scans it (a text, a file or "-"), or its id once the acquirer knows it. */
+  if (acquirer_credential_is_id (argv[2]))
+    {
+      if (!acquirer_credential_by_id (a->db, argv[2], &cred, &error))
+        return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
+    }
+  else if ((text = tool_read_arg (argv[2], &error)) == NULL ||
+           !offauth_credential_parse_text (&cred, text, &error))
     return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   if ((is = open_issuer (a->issuer_dir, &error)) == NULL)
     return tool_fail_error (opt_json, error, TOOL_REFUSED, "issuer_unavailable");
