@@ -2,6 +2,9 @@
  *
  * The directory holds root.key and one issuer-KEYID.key per issuer key (mode 0600), and
  * issuer.ini (public state: key windows, sequences, revoked and issued credential ids).
+ * What it publishes is kept beside them, for an acquirer to serve: bundle.txt (the latest
+ * trust bundle) and revocation-KEYID.txt (the latest list of each key), each one text and
+ * an LF, written only after issuer.ini has recorded its sequence.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -59,6 +62,24 @@ save_state (OffauthIssuer *is,
   g_autofree gchar *data = g_key_file_to_data (is->state, &len, NULL);
 
   return offauth_write_file_atomic (is->state_path, data, len, 0644, error);
+}
+
+static gboolean
+save_published (OffauthIssuer *is,
+                const char    *name,
+                const char    *text,
+                GError       **error)
+{
+  g_autofree gchar *path = g_build_filename (is->dir, name, NULL);
+  g_autofree gchar *line = g_strconcat (text, "\n", NULL);
+
+  return offauth_write_file_atomic (path, line, strlen (line), 0644, error);
+}
+
+static gchar *
+revocation_file_name (const char *key_hex)
+{
+  return g_strdup_printf ("revocation-%s.txt", key_hex);
 }
 
 static gchar *
@@ -268,6 +289,7 @@ offauth_issuer_bundle (OffauthIssuer *is,
 {
   OffauthBundle b = { 0 };
   g_auto(GStrv) groups = g_key_file_get_groups (is->state, NULL);
+  g_autofree gchar *text = NULL;
   guint64 now = issuer_now (is);
 
   /* The newest keys first: past 64 keys, the oldest leave the bundle, never the current. */
@@ -304,9 +326,10 @@ offauth_issuer_bundle (OffauthIssuer *is,
   b.expires_at = now + (guint64) MAX (days, 1) * 86400;
   offauth_bundle_sign (&b, is->root);
   g_key_file_set_uint64 (is->state, "issuer", "bundle_sequence", b.sequence);
-  if (!save_state (is, error))
+  text = offauth_text_encode ('T', b.raw, b.raw_len);
+  if (!save_state (is, error) || !save_published (is, "bundle.txt", text, error))
     return NULL;
-  return offauth_text_encode ('T', b.raw, b.raw_len);
+  return g_steal_pointer (&text);
 }
 
 static gchar *
@@ -343,6 +366,23 @@ next_list (OffauthIssuer *is,
   g_key_file_set_uint64 (is->state, group, "revocation_sequence", seq);
   raw = g_bytes_get_data (list->raw, &raw_len);
   return offauth_text_encode ('V', raw, raw_len);
+}
+
+/* After issuer.ini holds their sequences: the lists as the latest of their keys. */
+static gboolean
+save_lists (OffauthIssuer *is,
+            GPtrArray     *groups,
+            GPtrArray     *texts,
+            GError       **error)
+{
+  for (guint i = 0; i < texts->len; i++)
+    {
+      g_autofree gchar *name = revocation_file_name ((const char *) groups->pdata[i] + 4);
+
+      if (!save_published (is, name, texts->pdata[i], error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 GPtrArray *
@@ -392,7 +432,7 @@ offauth_issuer_revoke (OffauthIssuer *is,
         return NULL;
       g_ptr_array_add (out, text);
     }
-  if (!save_state (is, error))
+  if (!save_state (is, error) || !save_lists (is, touched, out, error))
     return NULL;
   return g_steal_pointer (&out);
 }
@@ -403,6 +443,7 @@ offauth_issuer_revocation_lists (OffauthIssuer *is,
                                  GError       **error)
 {
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) listed = g_ptr_array_new ();
   g_auto(GStrv) groups = g_key_file_get_groups (is->state, NULL);
   guint64 now = issuer_now (is);
 
@@ -417,8 +458,65 @@ offauth_issuer_revocation_lists (OffauthIssuer *is,
       if (text == NULL)
         return NULL;
       g_ptr_array_add (out, text);
+      g_ptr_array_add (listed, groups[i]);
     }
-  if (!save_state (is, error))
+  if (!save_state (is, error) || !save_lists (is, listed, out, error))
     return NULL;
+  return g_steal_pointer (&out);
+}
+
+gchar *
+offauth_issuer_latest_bundle (OffauthIssuer *is,
+                              GError       **error)
+{
+  g_autofree gchar *path = g_build_filename (is->dir, "bundle.txt", NULL);
+  g_autofree gchar *text = NULL;
+  GError *local = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, &local))
+    {
+      gboolean missing = g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+
+      g_set_error (error, OFFAUTH_ERROR, missing ? OFFAUTH_ERROR_STATE : OFFAUTH_ERROR_IO,
+                   missing ? "No trust bundle has been published yet" : "%s", local->message);
+      g_error_free (local);
+      return NULL;
+    }
+  return g_strchomp (g_steal_pointer (&text));
+}
+
+GPtrArray *
+offauth_issuer_latest_revocation_lists (OffauthIssuer *is,
+                                        GError       **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) groups = g_key_file_get_groups (is->state, NULL);
+  guint64 now = issuer_now (is);
+
+  for (gsize i = 0; groups[i] != NULL; i++)
+    {
+      g_autofree gchar *name = NULL;
+      g_autofree gchar *path = NULL;
+      gchar *text = NULL;
+      GError *local = NULL;
+
+      if (!g_str_has_prefix (groups[i], "key ") ||
+          g_key_file_get_uint64 (is->state, groups[i], "not_after", NULL) <= now)
+        continue;
+      name = revocation_file_name (groups[i] + 4);
+      path = g_build_filename (is->dir, name, NULL);
+      if (!g_file_get_contents (path, &text, NULL, &local))
+        {
+          if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            {
+              g_error_free (local);
+              continue;  /* no list published for this key yet */
+            }
+          g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_IO, "%s", local->message);
+          g_error_free (local);
+          return NULL;
+        }
+      g_ptr_array_add (out, g_strchomp (text));
+    }
   return g_steal_pointer (&out);
 }

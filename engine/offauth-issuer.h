@@ -60,6 +60,14 @@ GPtrArray     *offauth_issuer_revocation_lists (OffauthIssuer    *issuer,
                                                 guint             hours_valid,
                                                 GError          **error);
 
+/* What the issuer last published, as kept in its directory (for an acquirer to serve):
+ * the latest bundle (OFFAUTH_ERROR_STATE when none was published yet), and the latest
+ * list of every key that has not expired and has one. */
+gchar         *offauth_issuer_latest_bundle    (OffauthIssuer    *issuer,
+                                                GError          **error);
+GPtrArray     *offauth_issuer_latest_revocation_lists (OffauthIssuer *issuer,
+                                                GError          **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OffauthIssuer, offauth_issuer_free)
 
 G_END_DECLS

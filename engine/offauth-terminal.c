@@ -830,6 +830,7 @@ offauth_terminal_get_status (OffauthTerminal       *t,
   st->enrolled = t->enrolled;
   g_strlcpy (st->merchant_id, t->merchant_id, sizeof st->merchant_id);
   memcpy (st->terminal_id, t->terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+  memcpy (st->terminal_public_key, t->terminal_pk, OFFAUTH_PK_SIZE);
   st->config = t->config;
   st->root_trusted_on_first_use = t->root_tofu;
   if (t->has_bundle)

@@ -103,6 +103,7 @@ typedef struct
   gboolean enrolled;
   char     merchant_id[OFFAUTH_MERCHANT_ID_SIZE + 1];
   guint8   terminal_id[OFFAUTH_TERMINAL_ID_SIZE];
+  guint8   terminal_public_key[OFFAUTH_PK_SIZE];  /* zero when not enrolled */
   gchar   *root_fingerprint;
   gboolean root_trusted_on_first_use;
   OffauthTerminalConfig config;

@@ -36,10 +36,11 @@ rule "src/main.c src/till-*.c src/till-*.h" "the app never reaches the engine or
   "#include [<\"](offauth|money)|[^_]offauth_[a-z]"
 rule plugin "the plugin never reaches the app (only libtill)" "$app_headers|till_(window|cart|catalog|application)_"
 rule tools "the tools never reach the app, libtill or the plugin" "$ui_headers|$app_headers|$plugin_headers|[^_]till_[a-z]"
+rule acquirer "the acquirer never reaches the app, libtill or the plugin" "$ui_headers|$app_headers|$plugin_headers|[^_]till_[a-z]"
 rule "fuzz bench" "fuzz and bench never reach the plugin or the app" \
   "$ui_headers|$app_headers|$plugin_headers|offauth_service_"
 
-rule "plugin tools src" "the engine's internals and test hooks are for the engine and its tests" \
+rule "plugin tools acquirer src" "the engine's internals and test hooks are for the engine and its tests" \
   '#include [<"]offauth-(terminal|testing)-private\.h'
 
 # The build: libtill compiles only its own files (and links common/ privately).

@@ -513,6 +513,7 @@ cmd_status (int argc, char **argv)
   g_autoptr(OffauthTerminal) t = NULL;
   OffauthTerminalStatus st;
   g_autofree gchar *tid = NULL;
+  g_autofree gchar *tpk = NULL;
   g_autofree gchar *head = NULL;
 
   if (argc != 2)
@@ -521,6 +522,9 @@ cmd_status (int argc, char **argv)
     return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   offauth_terminal_get_status (t, &st);
   tid = offauth_hex (st.terminal_id, sizeof st.terminal_id);
+  /* What an acquirer registers the terminal by (offauth-acquirer terminal --key). */
+  tpk = st.enrolled ? offauth_b64_encode (st.terminal_public_key, sizeof st.terminal_public_key)
+                    : g_strdup ("");
   head = offauth_hex (st.journal_head, sizeof st.journal_head);
   if (opt_json)
     {
@@ -529,6 +533,7 @@ cmd_status (int argc, char **argv)
       json_member_bool (b, "enrolled", st.enrolled);
       json_member_str (b, "merchant_id", st.merchant_id);
       json_member_str (b, "terminal_id", tid);
+      json_member_str (b, "terminal_public_key", tpk);
       json_member_str (b, "state", st.state == OFFAUTH_REASON_NONE ? "ready" : offauth_reason_code (st.state));
       json_member_str (b, "root_fingerprint", st.root_fingerprint);
       json_member_int (b, "bundle_sequence", st.bundle_sequence);
@@ -552,6 +557,8 @@ cmd_status (int argc, char **argv)
   else
     {
       g_print (_("Terminal %s, merchant %s\n"), tid, st.merchant_id);
+      if (st.enrolled)
+        g_print (_("Terminal public key: %s\n"), tpk);
       g_print (_("State: %s\n"), st.state == OFFAUTH_REASON_NONE ? _("offline payments possible")
                                                                   : offauth_reason_code (st.state));
       g_print (g_dngettext (GETTEXT_PACKAGE, "Waiting for upload: %" PRIu64 " sale, %" PRIu64 " minor units in all\n",
