@@ -10,10 +10,12 @@
 
 #include <inttypes.h>
 
+#include <adwaita.h>
 #include <glib/gi18n-lib.h>
-#include <libpeas/peas.h>
 
-#include "offauth-plugin.h"
+#include "offauth-addin.h"
+#include "offauth-format.h"
+#include "offauth-plugin-private.h"
 
 struct _OffauthAddin
 {
@@ -51,21 +53,6 @@ enum
   PROP_HOST,
   N_PROPS
 };
-
-gchar *
-offauth_format_duration (gint64 seconds)
-{
-  if (seconds < 0)
-    seconds = 0;
-  if (seconds < 60)
-    /* Translators: a duration in seconds */
-    return g_strdup_printf (_("%d s"), (int) seconds);
-  if (seconds < 3600)
-    return g_strdup_printf (_("%d min"), (int) (seconds / 60));
-  if (seconds < 86400)
-    return g_strdup_printf (_("%d h %d min"), (int) (seconds / 3600), (int) (seconds % 3600 / 60));
-  return g_strdup_printf (_("%d d %d h"), (int) (seconds / 86400), (int) (seconds % 86400 / 3600));
-}
 
 static gchar *
 amount (OffauthAddin *self,
@@ -491,13 +478,4 @@ offauth_addin_class_init (OffauthAddinClass *klass)
 static void
 offauth_addin_init (OffauthAddin *self)
 {
-}
-
-G_MODULE_EXPORT void peas_register_types (PeasObjectModule *module);
-
-G_MODULE_EXPORT void
-peas_register_types (PeasObjectModule *module)
-{
-  peas_object_module_register_extension_type (module, TILL_TYPE_PAYMENT_PROVIDER, OFFAUTH_TYPE_PROVIDER);
-  peas_object_module_register_extension_type (module, TILL_TYPE_HOST_ADDIN, OFFAUTH_TYPE_ADDIN);
 }
