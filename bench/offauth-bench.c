@@ -22,6 +22,8 @@
 #include "offauth.h"
 #include "offauth-terminal-private.h"
 
+#include "testutil.h"
+
 static gint opt_samples = 3000;
 static gchar *opt_sizes = NULL;
 static gchar *opt_dir = NULL;
@@ -121,16 +123,14 @@ typedef struct
 static void
 new_credential (Auth *a)
 {
-  memset (&a->cred, 0, sizeof a->cred);
+  guint64 now = (guint64) (g_get_real_time () / G_USEC_PER_SEC);
+
+  test_credential_init (&a->cred, a->payer, now - 600, now - 600 + 86400);
   offauth_key_id (a->cred.issuer_key_id, a->issuer->pk);
   randombytes_buf (a->cred.credential_id, sizeof a->cred.credential_id);
-  memcpy (a->cred.payer_public_key, a->payer->pk, 32);
-  memcpy (a->cred.currency, "EUR", 4);
   a->cred.max_offline_count = 1000;
   a->cred.per_payment_limit = 1000;
   a->cred.offline_total_limit = 1000000;
-  a->cred.not_before = (guint64) (g_get_real_time () / G_USEC_PER_SEC) - 600;
-  a->cred.not_after = a->cred.not_before + 86400;
   offauth_credential_sign (&a->cred, a->issuer);
   a->counter = 0;
   a->n_creds++;
@@ -162,25 +162,11 @@ auth_once (Auth *a)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree gchar *child = g_build_filename (path, name, NULL);
-      g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 run_size (guint64 stored, const char *base, Figures *bare_out, Figures *auth_out)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *dir = g_build_filename (base, "run-XXXXXX", NULL);
-  g_autofree gchar *db = NULL;
+  g_autofree gchar *dir = test_tmp_dir (base, "run");
+  g_autofree gchar *db = g_build_filename (dir, "terminal.db", NULL);
   g_autofree gchar *bundle_text = NULL;
   g_autoptr(GArray) bare_samples = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) auth_samples = g_array_new (FALSE, FALSE, sizeof (double));
@@ -193,10 +179,6 @@ run_size (guint64 stored, const char *base, Figures *bare_out, Figures *auth_out
   gint64 t0;
   double fill_s = 0, open_s;
 
-  if (g_mkdtemp (dir) == NULL)
-    g_error ("cannot create a directory in %s", base);
-  db = g_build_filename (dir, "terminal.db", NULL);
-
   a.issuer = offauth_secret_key_generate ();
   a.payer = offauth_secret_key_generate ();
   b.sequence = 1;
@@ -206,17 +188,15 @@ run_size (guint64 stored, const char *base, Figures *bare_out, Figures *auth_out
   memcpy (b.keys[0].public_key, a.issuer->pk, 32);
   b.keys[0].not_before = now - 86400;
   b.keys[0].not_after = now + 86400;
-  offauth_bundle_sign (&b, root);
-  bundle_text = offauth_text_encode ('T', b.raw, b.raw_len);
+  bundle_text = test_bundle_sign (&b, root);
 
   offauth_terminal_config_init (&config);
   config.cap_count = 0;
   config.cap_total = 0;
   config.stale_cap = G_MAXINT64;
   config.upload_deadline = G_MAXINT64;
-  a.t = offauth_terminal_open (db, OFFAUTH_OPEN_DEFAULT, &error);
-  if (a.t == NULL || !offauth_terminal_enroll (a.t, bundle_text, "bench", NULL, &config, &error))
-    g_error ("%s", error->message);
+  a.t = test_terminal_open (db, NULL);
+  test_terminal_enroll (a.t, NULL, bundle_text, "bench", NULL, &config);
   if (stored > 0)
     {
       t0 = g_get_monotonic_time ();
@@ -268,7 +248,7 @@ run_size (guint64 stored, const char *base, Figures *bare_out, Figures *auth_out
   offauth_secret_key_free (a.issuer);
   offauth_secret_key_free (a.payer);
   offauth_secret_key_free (root);
-  remove_tree (dir);
+  test_remove_dir (dir);
 }
 
 int

@@ -1,4 +1,4 @@
-/* fuzz-common.c
+/* fuzz-common.c: the fuzzers' world, built from the test helpers (tests/lib).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,21 +12,6 @@
 #include <sqlite3.h>
 
 #include "fuzz-common.h"
-
-static OffauthSecretKey *
-key_from_byte (guint8 fill)
-{
-  guint8 seed[OFFAUTH_SEED_SIZE];
-
-  memset (seed, fill, sizeof seed);
-  return offauth_secret_key_from_seed (seed);
-}
-
-guint64
-fuzz_now (gpointer user_data)
-{
-  return ((FuzzWorld *) user_data)->now;
-}
 
 static void
 die (const char *what, GError *error)
@@ -56,8 +41,7 @@ make_bundle (FuzzWorld *w)
   memcpy (b->keys[2].public_key, w->issuer3->pk, OFFAUTH_PK_SIZE);
   b->keys[2].not_before = FUZZ_NOW - 10 * 86400;
   b->keys[2].not_after = FUZZ_NOW - 86400;
-  offauth_bundle_sign (b, w->root);
-  w->bundle_text = offauth_text_encode ('T', b->raw, b->raw_len);
+  w->bundle_text = test_bundle_sign (b, w->root);
 }
 
 static void
@@ -65,17 +49,12 @@ make_credential (FuzzWorld *w)
 {
   OffauthCredential *c = &w->credential;
 
-  memset (c, 0, sizeof *c);
+  test_credential_init (c, w->payer, FUZZ_NOW - 600, FUZZ_NOW + 7 * 86400);
   offauth_key_id (c->issuer_key_id, w->issuer->pk);
   memset (c->credential_id, 0xc0, sizeof c->credential_id);
-  memcpy (c->payer_public_key, w->payer->pk, OFFAUTH_PK_SIZE);
-  memcpy (c->currency, "EUR", 4);
   c->max_offline_count = 1000000;
   c->per_payment_limit = 2000;
   c->offline_total_limit = G_GUINT64_CONSTANT (1) << 40;
-  c->not_before = FUZZ_NOW - 600;
-  c->not_after = FUZZ_NOW + 7 * 86400;
-  c->scope = 0;
   offauth_credential_sign (c, w->issuer);
 }
 
@@ -108,20 +87,12 @@ make_terminal (FuzzWorld *w)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(OffauthRevocationList) list = NULL;
-  g_autofree gchar *fpr = NULL;
   g_autofree gchar *list_text = NULL;
   OffauthTerminalConfig config;
-  gsize raw_len;
-  const guint8 *raw;
 
-  w->dir = g_dir_make_tmp ("offauth-fuzz-XXXXXX", &error);
-  if (w->dir == NULL)
-    die ("temporary directory", error);
+  w->dir = test_tmp_dir (NULL, "offauth-fuzz");
   w->db_path = g_build_filename (w->dir, "terminal.db", NULL);
-  w->term = offauth_terminal_open (w->db_path, OFFAUTH_OPEN_DEFAULT, &error);
-  if (w->term == NULL)
-    die ("open", error);
-  offauth_terminal_set_now_func (w->term, fuzz_now, w);
+  w->term = test_terminal_open (w->db_path, &w->now);
   /* Durability is not under test here; speed is. */
   sqlite3_exec (_offauth_terminal_get_db (w->term), "PRAGMA synchronous = OFF", NULL, NULL, NULL);
 
@@ -130,15 +101,12 @@ make_terminal (FuzzWorld *w)
   config.cap_count = 0;
   config.floor_limit = FUZZ_FLOOR;
   config.scope = FUZZ_KEY2_SCOPE;
-  fpr = offauth_root_fingerprint (w->root->pk);
   /* The first half of a libsodium Ed25519 secret key is its seed. */
-  if (!_offauth_terminal_enroll_with_seed (w->term, w->terminal->sk, w->bundle_text,
-                                           FUZZ_MERCHANT, fpr, &config, &error))
-    die ("enroll", error);
+  test_terminal_enroll (w->term, w->terminal->sk, w->bundle_text, FUZZ_MERCHANT, w->root,
+                        &config);
 
   list = fuzz_world_revocations (w, TRUE);
-  raw = g_bytes_get_data (list->raw, &raw_len);
-  list_text = offauth_text_encode ('V', raw, raw_len);
+  list_text = test_revocations_encode (list);
   if (!offauth_terminal_load_revocations (w->term, list_text, &error))
     die ("revocations", error);
   if (!offauth_terminal_add_negative (w->term, w->negative, "fuzz", &error))
@@ -156,12 +124,12 @@ fuzz_world_new (gboolean with_terminal)
 
   if (!offauth_init ())
     die ("libsodium", NULL);
-  w->root = key_from_byte (1);
-  w->issuer = key_from_byte (2);
-  w->issuer2 = key_from_byte (3);
-  w->issuer3 = key_from_byte (7);
-  w->payer = key_from_byte (4);
-  w->terminal = key_from_byte (6);
+  w->root = test_key (1);
+  w->issuer = test_key (2);
+  w->issuer2 = test_key (3);
+  w->issuer3 = test_key (7);
+  w->payer = test_key (4);
+  w->terminal = test_key (6);
   /* The credential's id is c0 c0 ... c0; one revoked id is close to it. */
   memset (w->revoked[0], 0x30, OFFAUTH_CREDENTIAL_ID_SIZE);
   memset (w->revoked[1], 0xc0, OFFAUTH_CREDENTIAL_ID_SIZE);
@@ -176,20 +144,6 @@ fuzz_world_new (gboolean with_terminal)
   return w;
 }
 
-static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree gchar *child = g_build_filename (path, name, NULL);
-      g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 void
 fuzz_world_free (FuzzWorld *w)
 {
@@ -197,7 +151,7 @@ fuzz_world_free (FuzzWorld *w)
     return;
   g_clear_pointer (&w->term, offauth_terminal_free);
   if (w->dir != NULL)
-    remove_dir (w->dir);
+    test_remove_dir (w->dir);
   offauth_secret_key_free (w->root);
   offauth_secret_key_free (w->issuer);
   offauth_secret_key_free (w->issuer2);

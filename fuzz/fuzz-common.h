@@ -17,6 +17,8 @@
 #include "offauth.h"
 #include "offauth-terminal-private.h"
 
+#include "testutil.h"
+
 G_BEGIN_DECLS
 
 #define FUZZ_NOW          1767225600 /* 2026-01-01 00:00:00 UTC */
@@ -61,14 +63,11 @@ typedef struct
 } FuzzWorld;
 
 /* Keys, the bundle and a credential; with_terminal also enrolls a terminal in a new
- * temporary directory (g_dir_make_tmp), loads a revocation list, a negative-list entry and
+ * temporary directory (test_tmp_dir), loads a revocation list, a negative-list entry and
  * a category floor. Aborts on failure: a fuzzer cannot run without its world. */
 FuzzWorld *fuzz_world_new           (gboolean           with_terminal);
 /* Frees everything and removes the temporary directory. */
 void       fuzz_world_free          (FuzzWorld         *w);
-
-/* The terminal's clock: user_data is the FuzzWorld. */
-guint64    fuzz_now                 (gpointer           user_data);
 
 /* Issues the next request at the terminal (a counted challenge: the n-th request of every
  * FuzzWorld is the same) and parses it. */

@@ -134,59 +134,11 @@ cash_get_order (TillPaymentProvider *provider)
   return 0;
 }
 
-typedef struct
-{
-  TillPayment  *payment;
-  GtkWidget    *page;
-  GCancellable *cancellable;
-  gulong        cancelled_id;
-  gboolean      done;
-} CashData;
-
 static void
-cash_data_free (CashData *data)
+tendered_cb (GtkButton       *button,
+             TillPaymentTask *task)
 {
-  if (data->cancelled_id != 0)
-    g_cancellable_disconnect (data->cancellable, data->cancelled_id);
-  g_clear_object (&data->cancellable);
-  g_clear_object (&data->payment);
-  g_clear_object (&data->page);
-  g_free (data);
-}
-
-/* A payment completes once: by a tap, or by the cashier's Cancel. The page then lets go of
- * the task, so that payment, page and task are freed with the sale. The caller holds a
- * reference to the task. */
-static gboolean
-cash_claim (GTask *task)
-{
-  CashData *data = g_task_get_task_data (task);
-
-  if (data->done)
-    return FALSE;
-  data->done = TRUE;
-  if (data->page != NULL)
-    g_object_set_data (G_OBJECT (data->page), "task", NULL);
-  return TRUE;
-}
-
-static void
-cash_cancelled_cb (GCancellable *cancellable,
-                   GTask        *task)
-{
-  g_autoptr(GTask) hold = g_object_ref (task);
-
-  if (cash_claim (task))
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("The payment was cancelled"));
-}
-
-static void
-tendered_cb (GtkButton *button,
-             GTask     *task)
-{
-  g_autoptr(GTask) hold = g_object_ref (task);
-  CashData *data = g_task_get_task_data (task);
-  TillPayment *payment = data->payment;
+  TillPayment *payment = till_payment_task_get_payment (task);
   guint64 given = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "amount"));
   guint64 amount = till_payment_get_amount (payment);
   const char *currency = till_payment_get_currency (payment);
@@ -194,7 +146,7 @@ tendered_cb (GtkButton *button,
   g_autofree gchar *change_text = till_format_amount (given - amount, currency);
   TillPaymentResult *result;
 
-  if (!cash_claim (task))
+  if (till_payment_task_get_done (task))
     return;
   result = till_payment_result_new (TRUE, TILL_PAYMENT_MODE_CASH, _("Cash"), _("Paid in cash"));
   if (given > amount)
@@ -204,7 +156,7 @@ tendered_cb (GtkButton *button,
     }
   /* Translators: receipt line, e.g. "Cash given €20.00, change €7.50" */
   g_ptr_array_add (result->receipt, g_strdup_printf (_("Cash given %s, change %s"), given_text, change_text));
-  g_task_return_pointer (task, result, (GDestroyNotify) till_payment_result_free);
+  till_payment_task_return_result (task, result);
 }
 
 static void
@@ -214,16 +166,12 @@ cash_pay_async (TillPaymentProvider *provider,
                 GAsyncReadyCallback  callback,
                 gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
-  CashData *data = g_new0 (CashData, 1);
+  g_autoptr(TillPaymentTask) task = till_payment_task_new (provider, payment, cancellable,
+                                                          callback, user_data);
   GtkWidget *page, *label, *grid;
   guint64 amounts[4];
   guint n;
 
-  g_task_set_source_tag (task, cash_pay_async);
-  g_task_set_check_cancellable (task, FALSE);
-  data->payment = g_object_ref (payment);
-  g_task_set_task_data (task, data, (GDestroyNotify) cash_data_free);
 
   page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 24);
   gtk_widget_set_halign (page, GTK_ALIGN_CENTER);
@@ -255,16 +203,8 @@ cash_pay_async (TillPaymentProvider *provider,
       gtk_flow_box_append (GTK_FLOW_BOX (grid), button);
     }
   gtk_box_append (GTK_BOX (page), grid);
-  data->page = g_object_ref_sink (page);
   /* The page holds the task until one amount is tapped or the sale is cancelled. */
-  g_object_set_data_full (G_OBJECT (page), "task", g_object_ref (task), g_object_unref);
-  till_payment_present (payment, page);
-  if (cancellable != NULL)
-    {
-      data->cancellable = g_object_ref (cancellable);
-      /* The task is not referenced here: the page holds it, and the handler goes with it. */
-      data->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (cash_cancelled_cb), task, NULL);
-    }
+  till_payment_task_present (task, page);
 }
 
 static TillPaymentResult *
@@ -272,7 +212,7 @@ cash_pay_finish (TillPaymentProvider  *provider,
                  GAsyncResult         *result,
                  GError              **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return till_payment_task_propagate (result, error);
 }
 
 static void

@@ -9,4 +9,5 @@
 #include "till-money.h"
 #include "till-payment.h"
 #include "till-payment-provider.h"
+#include "till-payment-task.h"
 #undef TILL_INSIDE

@@ -23,6 +23,8 @@
 #include "offauth.h"
 #include "offauth-terminal-private.h"
 
+#include "testutil.h"
+
 static const char *gen_path;
 static const char *vectors_dir;
 
@@ -478,27 +480,10 @@ is_vector_file (const char *rel)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree gchar *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 test_reproducible (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *tmp = g_dir_make_tmp ("oa1-vectors-XXXXXX", &error);
+  g_autofree gchar *tmp = test_tmp_dir (NULL, "oa1-vectors");
   g_autoptr(GPtrArray) generated = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) checked_in = g_ptr_array_new_with_free_func (g_free);
   g_autofree gchar *out = NULL, *err = NULL;
@@ -512,7 +497,7 @@ test_reproducible (void)
   if (!g_spawn_check_wait_status (status, &error))
     {
       g_test_fail_printf ("%s failed: %s\n%s", gen_path, error->message, err);
-      remove_tree (tmp);
+      test_remove_dir (tmp);
       return;
     }
 
@@ -543,7 +528,7 @@ test_reproducible (void)
       if (is_vector_file (rel) && !g_file_test (a, G_FILE_TEST_EXISTS))
         g_test_fail_printf ("%s is checked in but gen-vectors no longer writes it", rel);
     }
-  remove_tree (tmp);
+  test_remove_dir (tmp);
 }
 
 /* /vectors/messages */
@@ -1205,30 +1190,18 @@ typedef struct
   GArray          *sales;
 } Replay;
 
-static guint64
-replay_now (gpointer data)
-{
-  return ((Replay *) data)->now;
-}
-
 static void
 replay_open (Replay *rp)
 {
-  g_autoptr(GError) error = NULL;
-
-  rp->terminal = offauth_terminal_open (rp->db_path, OFFAUTH_OPEN_DEFAULT, &error);
-  g_assert_no_error (error);
-  offauth_terminal_set_now_func (rp->terminal, replay_now, rp);
+  rp->terminal = test_terminal_open (rp->db_path, &rp->now);
 }
 
 static Replay *
 replay_new (void)
 {
-  g_autoptr(GError) error = NULL;
   Replay *rp = g_new0 (Replay, 1);
 
-  rp->dir = g_dir_make_tmp ("oa1-vector-terminal-XXXXXX", &error);
-  g_assert_no_error (error);
+  rp->dir = test_tmp_dir (NULL, "oa1-vector-terminal");
   rp->db_path = g_build_filename (rp->dir, "terminal.db", NULL);
   rp->sales = g_array_new (FALSE, TRUE, sizeof (ApprovedSale));
   replay_open (rp);
@@ -1239,7 +1212,7 @@ static void
 replay_free (Replay *rp)
 {
   g_clear_pointer (&rp->terminal, offauth_terminal_free);
-  remove_tree (rp->dir);
+  test_remove_dir (rp->dir);
   g_free (rp->dir);
   g_free (rp->db_path);
   g_array_unref (rp->sales);

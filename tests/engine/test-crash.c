@@ -54,15 +54,11 @@ child_main (TestWorld *w,
   w->terminal = t;
   offauth_terminal_set_now_func (t, test_world_now_cb, w);
 
-  memset (&cred, 0, sizeof cred);
+  test_credential_init (&cred, w->payer, w->now - 600, w->now + 86400);
   memset (cred.credential_id, 0xa0 + round, sizeof cred.credential_id);
-  memcpy (cred.payer_public_key, w->payer->pk, OFFAUTH_PK_SIZE);
-  memcpy (cred.currency, "EUR", 4);
   cred.max_offline_count = 1000000;
   cred.per_payment_limit = 1000;
   cred.offline_total_limit = G_MAXUINT32;
-  cred.not_before = w->now - 600;
-  cred.not_after = w->now + 86400;
   test_credential_sign (w, &cred, w->issuer);
 
   for (guint32 counter = 1;; counter++)

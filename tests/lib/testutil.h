@@ -1,6 +1,10 @@
-/* testutil.h: a world of real keys and signed messages for the engine's tests.
+/* testutil.h: the helpers that tests/, tests/vectors/, fuzz/ and bench/ share (temporary
+ * folders, keys from fixed seeds, signed bundles, a terminal on a test clock), and the
+ * TestWorld of real keys and signed messages for the engine's tests.
  *
- * Everything is derived from fixed seeds, so that a failure reproduces.
+ * Everything in a TestWorld is derived from fixed seeds, so that a failure reproduces.
+ * Every helper aborts on failure (through g_assert or g_error): a test, fuzzer or
+ * benchmark cannot go on without what it asked for.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,6 +18,41 @@
 G_BEGIN_DECLS
 
 #define TEST_NOW 1767225600 /* 2026-01-01 00:00:00 UTC */
+
+/* A new folder named prefix-XXXXXX: in the system's temporary folder (g_dir_make_tmp)
+ * when parent is NULL, else in parent (for a benchmark that measures a given disk). */
+gchar            *test_tmp_dir          (const char        *parent,
+                                         const char        *prefix);
+/* Removes path and everything below it. */
+void              test_remove_dir       (const char        *path);
+
+/* A seed made of one repeated byte. */
+OffauthSecretKey *test_key              (guint8             fill);
+
+/* Signs b (its fields and keys filled in) with root and returns its text form. */
+gchar            *test_bundle_sign      (OffauthBundle     *b,
+                                         const OffauthSecretKey *root);
+/* The text form of a signed revocation list. */
+gchar            *test_revocations_encode (const OffauthRevocationList *list);
+/* Zeroes cred and fills in the payer, EUR and the window; the caller sets the id and the
+ * limits, then signs (test_credential_sign). */
+void              test_credential_init  (OffauthCredential *cred,
+                                         const OffauthSecretKey *payer,
+                                         guint64            not_before,
+                                         guint64            not_after);
+
+/* Opens the terminal at db_path (OFFAUTH_OPEN_DEFAULT); when now is not NULL the
+ * terminal's clock reads *now. */
+OffauthTerminal  *test_terminal_open    (const char        *db_path,
+                                         guint64           *now);
+/* Enrolls t with the key of seed (a new random key when NULL), trusting root (on first
+ * use when NULL); config NULL for the default limits. */
+void              test_terminal_enroll  (OffauthTerminal   *t,
+                                         const guint8      *seed,
+                                         const char        *bundle_text,
+                                         const char        *merchant,
+                                         const OffauthSecretKey *root,
+                                         const OffauthTerminalConfig *config);
 
 typedef struct
 {
@@ -31,8 +70,7 @@ typedef struct
   guint8            next_id;     /* credential ids and challenges are counted, not random */
 } TestWorld;
 
-/* A seed made of one repeated byte. */
-OffauthSecretKey *test_key              (guint8             fill);
+/* The world's clock: user_data is the TestWorld. */
 guint64           test_world_now_cb     (gpointer           user_data);
 
 /* Creates keys, a bundle (sequence 1, valid 30 days) and an enrolled terminal with
@@ -41,6 +79,13 @@ TestWorld        *test_world_new        (void);
 void              test_world_free       (TestWorld         *w);
 void              test_world_reopen     (TestWorld         *w);
 
+/* Fills b with the world's two issuer keys: the second one valid for 2 days only. */
+void              test_bundle_init      (TestWorld         *w,
+                                         OffauthBundle     *b,
+                                         guint64            sequence,
+                                         guint64            issued_at,
+                                         guint64            expires_at);
+/* A bundle of test_bundle_init, signed by the root; it becomes w->bundle. */
 gchar            *test_bundle_text      (TestWorld         *w,
                                          guint64            sequence,
                                          guint64            issued_at,

@@ -88,18 +88,14 @@ static void
 test_not_enrolled (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *dir = g_dir_make_tmp ("offauth-test-XXXXXX", &error);
+  g_autofree gchar *dir = test_tmp_dir (NULL, "offauth-test");
   g_autofree gchar *path = g_build_filename (dir, "t.db", NULL);
-  g_autofree gchar *lock = g_strconcat (path, ".lock", NULL);
-  g_autofree gchar *wal = g_strconcat (path, "-wal", NULL);
-  g_autofree gchar *shm = g_strconcat (path, "-shm", NULL);
   g_autofree gchar *req = NULL;
   OffauthTerminal *t;
   OffauthDecision d;
   OffauthReason reason = OFFAUTH_REASON_NONE;
 
-  t = offauth_terminal_open (path, OFFAUTH_OPEN_DEFAULT, &error);
-  g_assert_no_error (error);
+  t = test_terminal_open (path, NULL);
   g_assert_cmpint (offauth_terminal_check_state (t, 0), ==, OFFAUTH_REASON_NOT_ENROLLED);
   req = offauth_terminal_create_request (t, 100, "EUR", &reason, &error);
   g_assert_null (req);
@@ -108,11 +104,7 @@ test_not_enrolled (void)
   offauth_terminal_authorize (t, "OA1P.garbage", -1, NULL, 0, &d);
   test_assert_reason (&d, OFFAUTH_REASON_NOT_ENROLLED);
   offauth_terminal_free (t);
-  g_unlink (path);
-  g_unlink (lock);
-  g_unlink (wal);
-  g_unlink (shm);
-  g_rmdir (dir);
+  test_remove_dir (dir);
 }
 
 static void
@@ -473,24 +465,14 @@ test_key_scope (void)
 {
   g_autoptr(GError) error = NULL;
   TestWorld *w = test_world_new ();
-  OffauthBundle b = { 0 };
+  OffauthBundle b;
   OffauthCredential cred;
   OffauthDecision d;
   g_autofree gchar *text = NULL;
 
-  b.sequence = 2;
-  b.issued_at = TEST_NOW - 60;
-  b.expires_at = TEST_NOW + 30 * 86400;
-  b.n_keys = 2;
-  memcpy (b.keys[0].public_key, w->issuer->pk, OFFAUTH_PK_SIZE);
-  b.keys[0].not_before = TEST_NOW - 86400;
-  b.keys[0].not_after = TEST_NOW + 365 * 86400;
-  memcpy (b.keys[1].public_key, w->issuer2->pk, OFFAUTH_PK_SIZE);
-  b.keys[1].not_before = TEST_NOW - 86400;
-  b.keys[1].not_after = TEST_NOW + 2 * 86400;
+  test_bundle_init (w, &b, 2, TEST_NOW - 60, TEST_NOW + 30 * 86400);
   b.keys[1].scope = 7;
-  offauth_bundle_sign (&b, w->root);
-  text = offauth_text_encode ('T', b.raw, b.raw_len);
+  text = test_bundle_sign (&b, w->root);
   g_assert_true (offauth_terminal_load_bundle (w->terminal, text, &error));
   g_assert_no_error (error);
   test_world_config (w, scope_7);

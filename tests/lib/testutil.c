@@ -1,4 +1,4 @@
-/* testutil.c
+/* testutil.c: the helpers that tests, vectors, fuzzers and the benchmark share.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,11 +6,50 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
 
 #include "testutil.h"
+
+gchar *
+test_tmp_dir (const char *parent,
+              const char *prefix)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *name = g_strconcat (prefix, "-XXXXXX", NULL);
+  g_autofree gchar *path = NULL;
+
+  if (parent == NULL)
+    {
+      path = g_dir_make_tmp (name, &error);
+      g_assert_no_error (error);
+      return g_steal_pointer (&path);
+    }
+  path = g_build_filename (parent, name, NULL);
+  if (g_mkdtemp (path) == NULL)
+    g_error ("cannot create a folder in %s: %s", parent, g_strerror (errno));
+  return g_steal_pointer (&path);
+}
+
+void
+test_remove_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree gchar *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        test_remove_dir (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
 
 OffauthSecretKey *
 test_key (guint8 fill)
@@ -21,10 +60,97 @@ test_key (guint8 fill)
   return offauth_secret_key_from_seed (seed);
 }
 
+gchar *
+test_bundle_sign (OffauthBundle          *b,
+                  const OffauthSecretKey *root)
+{
+  offauth_bundle_sign (b, root);
+  return offauth_text_encode ('T', b->raw, b->raw_len);
+}
+
+gchar *
+test_revocations_encode (const OffauthRevocationList *list)
+{
+  gsize len;
+  const guint8 *raw = g_bytes_get_data (list->raw, &len);
+
+  return offauth_text_encode ('V', raw, len);
+}
+
+void
+test_credential_init (OffauthCredential      *cred,
+                      const OffauthSecretKey *payer,
+                      guint64                 not_before,
+                      guint64                 not_after)
+{
+  memset (cred, 0, sizeof *cred);
+  memcpy (cred->payer_public_key, payer->pk, OFFAUTH_PK_SIZE);
+  memcpy (cred->currency, "EUR", 4);
+  cred->not_before = not_before;
+  cred->not_after = not_after;
+}
+
+static guint64
+now_cb (gpointer user_data)
+{
+  return *(const guint64 *) user_data;
+}
+
+OffauthTerminal *
+test_terminal_open (const char *db_path,
+                    guint64    *now)
+{
+  g_autoptr(GError) error = NULL;
+  OffauthTerminal *t = offauth_terminal_open (db_path, OFFAUTH_OPEN_DEFAULT, &error);
+
+  g_assert_no_error (error);
+  if (now != NULL)
+    offauth_terminal_set_now_func (t, now_cb, now);
+  return t;
+}
+
+void
+test_terminal_enroll (OffauthTerminal             *t,
+                      const guint8                *seed,
+                      const char                  *bundle_text,
+                      const char                  *merchant,
+                      const OffauthSecretKey      *root,
+                      const OffauthTerminalConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *fpr = root != NULL ? offauth_root_fingerprint (root->pk) : NULL;
+
+  if (seed != NULL)
+    _offauth_terminal_enroll_with_seed (t, seed, bundle_text, merchant, fpr, config, &error);
+  else
+    offauth_terminal_enroll (t, bundle_text, merchant, fpr, config, &error);
+  g_assert_no_error (error);
+}
+
 guint64
 test_world_now_cb (gpointer user_data)
 {
   return ((TestWorld *) user_data)->now;
+}
+
+void
+test_bundle_init (TestWorld     *w,
+                  OffauthBundle *b,
+                  guint64        sequence,
+                  guint64        issued_at,
+                  guint64        expires_at)
+{
+  memset (b, 0, sizeof *b);
+  b->sequence = sequence;
+  b->issued_at = issued_at;
+  b->expires_at = expires_at;
+  b->n_keys = 2;
+  memcpy (b->keys[0].public_key, w->issuer->pk, OFFAUTH_PK_SIZE);
+  b->keys[0].not_before = TEST_NOW - 86400;
+  b->keys[0].not_after = TEST_NOW + 365 * 86400;
+  memcpy (b->keys[1].public_key, w->issuer2->pk, OFFAUTH_PK_SIZE);
+  b->keys[1].not_before = TEST_NOW - 86400;
+  b->keys[1].not_after = TEST_NOW + 2 * 86400;
 }
 
 gchar *
@@ -33,21 +159,13 @@ test_bundle_text (TestWorld *w,
                   guint64    issued_at,
                   guint64    expires_at)
 {
-  OffauthBundle b = { 0 };
+  OffauthBundle b;
+  gchar *text;
 
-  b.sequence = sequence;
-  b.issued_at = issued_at;
-  b.expires_at = expires_at;
-  b.n_keys = 2;
-  memcpy (b.keys[0].public_key, w->issuer->pk, OFFAUTH_PK_SIZE);
-  b.keys[0].not_before = TEST_NOW - 86400;
-  b.keys[0].not_after = TEST_NOW + 365 * 86400;
-  memcpy (b.keys[1].public_key, w->issuer2->pk, OFFAUTH_PK_SIZE);
-  b.keys[1].not_before = TEST_NOW - 86400;
-  b.keys[1].not_after = TEST_NOW + 2 * 86400;
-  offauth_bundle_sign (&b, w->root);
+  test_bundle_init (w, &b, sequence, issued_at, expires_at);
+  text = test_bundle_sign (&b, w->root);
   w->bundle = b;
-  return offauth_text_encode ('T', b.raw, b.raw_len);
+  return text;
 }
 
 gchar *
@@ -59,23 +177,10 @@ test_revocations_text (TestWorld              *w,
 {
   g_autoptr(OffauthRevocationList) list = NULL;
   guint8 key_id[OFFAUTH_KEY_ID_SIZE];
-  gsize len;
-  const guint8 *raw;
 
   offauth_key_id (key_id, issuer->pk);
   list = offauth_revocation_list_build (key_id, sequence, w->now, w->now + 86400, ids, n_ids, issuer);
-  raw = g_bytes_get_data (list->raw, &len);
-  return offauth_text_encode ('V', raw, len);
-}
-
-static void
-open_terminal (TestWorld *w)
-{
-  g_autoptr(GError) error = NULL;
-
-  w->terminal = offauth_terminal_open (w->db_path, OFFAUTH_OPEN_DEFAULT, &error);
-  g_assert_no_error (error);
-  offauth_terminal_set_now_func (w->terminal, test_world_now_cb, w);
+  return test_revocations_encode (list);
 }
 
 TestWorld *
@@ -84,13 +189,11 @@ test_world_new (void)
   g_autoptr(GError) error = NULL;
   TestWorld *w = g_new0 (TestWorld, 1);
   guint8 seed[OFFAUTH_SEED_SIZE];
-  g_autofree gchar *fpr = NULL;
   g_autofree gchar *rev1 = NULL;
   g_autofree gchar *rev2 = NULL;
 
   g_assert_true (offauth_init ());
-  w->dir = g_dir_make_tmp ("offauth-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  w->dir = test_tmp_dir (NULL, "offauth-test");
   w->db_path = g_build_filename (w->dir, "terminal.db", NULL);
   w->now = TEST_NOW;
   w->root = test_key (1);
@@ -99,12 +202,10 @@ test_world_new (void)
   w->payer = test_key (4);
   w->stranger = test_key (5);
   w->bundle_text = test_bundle_text (w, 1, TEST_NOW - 3600, TEST_NOW + 30 * 86400);
-  fpr = offauth_root_fingerprint (w->root->pk);
 
-  open_terminal (w);
+  w->terminal = test_terminal_open (w->db_path, &w->now);
   memset (seed, 6, sizeof seed);
-  _offauth_terminal_enroll_with_seed (w->terminal, seed, w->bundle_text, "kiosk-1", fpr, NULL, &error);
-  g_assert_no_error (error);
+  test_terminal_enroll (w->terminal, seed, w->bundle_text, "kiosk-1", w->root, NULL);
   rev1 = test_revocations_text (w, w->issuer, 1, NULL, 0);
   rev2 = test_revocations_text (w, w->issuer2, 1, NULL, 0);
   offauth_terminal_load_revocations (w->terminal, rev1, &error);
@@ -118,28 +219,14 @@ void
 test_world_reopen (TestWorld *w)
 {
   g_clear_pointer (&w->terminal, offauth_terminal_free);
-  open_terminal (w);
-}
-
-static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree gchar *child = g_build_filename (path, name, NULL);
-      g_unlink (child);
-    }
-  g_rmdir (path);
+  w->terminal = test_terminal_open (w->db_path, &w->now);
 }
 
 void
 test_world_free (TestWorld *w)
 {
   g_clear_pointer (&w->terminal, offauth_terminal_free);
-  remove_dir (w->dir);
+  test_remove_dir (w->dir);
   offauth_secret_key_free (w->root);
   offauth_secret_key_free (w->issuer);
   offauth_secret_key_free (w->issuer2);
@@ -180,16 +267,11 @@ void
 test_credential (TestWorld         *w,
                  OffauthCredential *cred)
 {
-  memset (cred, 0, sizeof *cred);
+  test_credential_init (cred, w->payer, w->now - 600, w->now + 7 * 86400);
   memset (cred->credential_id, 0xc0 + w->next_id++, sizeof cred->credential_id);
-  memcpy (cred->payer_public_key, w->payer->pk, OFFAUTH_PK_SIZE);
-  memcpy (cred->currency, "EUR", 4);
   cred->max_offline_count = 5;
   cred->per_payment_limit = 2000;
   cred->offline_total_limit = 5000;
-  cred->not_before = w->now - 600;
-  cred->not_after = w->now + 7 * 86400;
-  cred->scope = 0;
   test_credential_sign (w, cred, w->issuer);
 }
 

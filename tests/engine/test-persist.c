@@ -455,9 +455,6 @@ test_enroll_once (void)
   TestWorld *w = test_world_new ();
   OffauthTerminal *t;
   g_autofree gchar *db2 = g_strconcat (w->db_path, "-second", NULL);
-  g_autofree gchar *lock2 = g_strconcat (db2, ".lock", NULL);
-  g_autofree gchar *wal2 = g_strconcat (db2, "-wal", NULL);
-  g_autofree gchar *shm2 = g_strconcat (db2, "-shm", NULL);
 
   g_assert_false (offauth_terminal_enroll (w->terminal, w->bundle_text, "kiosk-9", NULL, NULL, &error));
   g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE);
@@ -468,18 +465,12 @@ test_enroll_once (void)
     g_autofree gchar *key2 = g_strconcat (db2, ".key", NULL);
     g_autoptr(OffauthSecretKey) k = test_key (6);
     g_assert_true (offauth_secret_key_save (k, key2, &error));
-    t = offauth_terminal_open (db2, OFFAUTH_OPEN_DEFAULT, &error);
-    g_assert_no_error (error);
-    offauth_terminal_set_now_func (t, test_world_now_cb, w);
+    t = test_terminal_open (db2, &w->now);
     g_assert_false (offauth_terminal_enroll (t, w->bundle_text, "kiosk-9", NULL, NULL, &error));
     g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE);
     offauth_terminal_free (t);
-    g_unlink (key2);
   }
-  g_unlink (db2);
-  g_unlink (lock2);
-  g_unlink (wal2);
-  g_unlink (shm2);
+  /* test_world_free removes the second database and its key with the world's folder. */
   test_world_free (w);
 }
 
