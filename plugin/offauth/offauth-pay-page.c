@@ -3,7 +3,8 @@
  * The kiosk shows the payment request as a QR code with the amount; the payer's wallet
  * signs it and shows its own code, which a keyboard-wedge scanner types into the scan
  * entry (text, then Enter) or someone pastes. The decision runs on the service's worker;
- * the page completes its task with the result, once.
+ * the page completes its TillPaymentTask with the result (libtill's completion protocol:
+ * once, and a Cancel waits for a decision in flight).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -32,19 +33,17 @@ struct _OffauthPayPage
   GtkLabel       *feedback;
   GtkButton      *simulate_button;
 
-  OffauthService *service;
-  /* Both held until the payment is complete, then released: the payment holds the page,
-   * and the page must not keep the payment or the window's task alive after the sale. */
-  TillPayment    *payment;
-  GTask          *task;
-  GCancellable   *cancellable;
-  gulong          cancelled_id;
+  OffauthService  *service;
+  /* The payment's task: a reference of the page's own while the request is made, then,
+   * once the page is presented, a weak pointer: till_payment_task_present() makes the
+   * page hold the task until it completes, and no longer (payment -> page -> task ->
+   * payment would otherwise keep the sale alive). NULL once the task is gone. */
+  TillPaymentTask *task;
+  guint            presented : 1;
 
-  gchar          *request;
-  gchar          *last_scan;
-  gchar          *pending;       /* a scan that arrived while another was decided */
-  guint           busy : 1;      /* a code is being decided */
-  guint           cancel_requested : 1;
+  gchar           *request;
+  gchar           *last_scan;
+  gchar           *pending;      /* a scan that arrived while another was decided */
 };
 
 G_DEFINE_FINAL_TYPE (OffauthPayPage, offauth_pay_page, GTK_TYPE_BOX)
@@ -61,64 +60,44 @@ static GParamSpec *properties[N_PROPS];
 static void offauth_pay_page_authorize (OffauthPayPage *self,
                                         const char     *raw);
 
-/* Completion */
+/* Completion (the protocol itself is libtill's TillPaymentTask) */
 
 static gboolean
 offauth_pay_page_is_done (OffauthPayPage *self)
 {
-  return self->task == NULL;
+  return self->task == NULL || till_payment_task_get_done (self->task);
 }
 
-/* Lets go of the task, the cancellable and the payment, and hands back the task to
- * complete; NULL when the payment was completed already (a late scan or a late Cancel). */
-static GTask *
-offauth_pay_page_claim (OffauthPayPage *self)
+static gboolean
+offauth_pay_page_is_deciding (OffauthPayPage *self)
 {
-  if (self->cancelled_id != 0)
-    g_cancellable_disconnect (self->cancellable, self->cancelled_id);
-  self->cancelled_id = 0;
-  g_clear_object (&self->cancellable);
-  g_clear_object (&self->payment);
-  return g_steal_pointer (&self->task);
+  return self->task != NULL && till_payment_task_get_deciding (self->task);
+}
+
+static void
+offauth_pay_page_release_task (OffauthPayPage *self)
+{
+  if (self->presented)
+    g_clear_weak_pointer (&self->task);
+  else
+    g_clear_object (&self->task);
 }
 
 static void
 offauth_pay_page_complete (OffauthPayPage    *self,
                            TillPaymentResult *result)
 {
-  g_autoptr(GTask) task = offauth_pay_page_claim (self);
-
-  if (task != NULL)
-    g_task_return_pointer (task, result, (GDestroyNotify) till_payment_result_free);
+  if (self->task != NULL)
+    till_payment_task_return_result (self->task, result);
   else
     till_payment_result_free (result);
 }
 
+/* The cashier tapped Cancel while a code was being decided. */
 static void
-offauth_pay_page_complete_cancelled (OffauthPayPage *self)
+offauth_pay_page_cancel_requested_cb (OffauthPayPage *self)
 {
-  g_autoptr(GTask) task = offauth_pay_page_claim (self);
-
-  if (task != NULL)
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("The payment was cancelled"));
-}
-
-/* Runs in the main thread: the window's cancellable is cancelled there. */
-static void
-offauth_pay_page_cancelled_cb (GCancellable   *cancellable,
-                               OffauthPayPage *self)
-{
-  /* A code being decided goes on: a sale that the terminal records wins over Cancel, and
-   * is shown as approved; anything else completes as cancelled when the decision is in. */
-  if (self->busy)
-    {
-      self->cancel_requested = TRUE;
-      gtk_label_set_text (self->feedback, _("Cancelling…"));
-      return;
-    }
-  /* g_cancellable_disconnect cannot run inside the handler: clear the id first. */
-  self->cancelled_id = 0;
-  offauth_pay_page_complete_cancelled (self);
+  gtk_label_set_text (self->feedback, _("Cancelling…"));
 }
 
 /* The scan state machine */
@@ -149,9 +128,9 @@ offauth_pay_page_authorized_cb (GObject      *source,
 {
   g_autoptr(OffauthPayPage) self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean cancelled;
   OffauthDecision d;
 
-  self->busy = FALSE;
   gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
   if (!offauth_service_authorize_finish (OFFAUTH_SERVICE (source), result, &d, &error))
     memset (&d, 0, sizeof d), d.reason = OFFAUTH_REASON_STORAGE_UNAVAILABLE;
@@ -159,12 +138,13 @@ offauth_pay_page_authorized_cb (GObject      *source,
     return;
   /* The cashier tapped Cancel while this code was decided: a recorded sale is shown as
    * approved (the payer paid); anything else ends as cancelled, nothing charged. */
-  if (self->cancel_requested && !d.approved)
+  cancelled = till_payment_task_end_decision (self->task);
+  if (cancelled && !d.approved)
     {
-      offauth_pay_page_complete_cancelled (self);
+      till_payment_task_cancel (self->task);
       return;
     }
-  if (d.garbled && !self->cancel_requested)
+  if (d.garbled && !cancelled)
     {
       /* Not a refusal: the code was cut short or misread. The request stays, and the same
        * code scanned again is decided again. */
@@ -188,13 +168,14 @@ static void
 offauth_pay_page_authorize_code (OffauthPayPage *self,
                                  const char     *code)
 {
+  TillPayment *payment = till_payment_task_get_payment (self->task);
   g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (OffauthSaleLine));
 
-  for (guint i = 0; i < till_payment_get_n_lines (self->payment); i++)
+  for (guint i = 0; i < till_payment_get_n_lines (payment); i++)
     {
       OffauthSaleLine line;
 
-      till_payment_get_line (self->payment, i, NULL, &line.category, NULL, &line.amount);
+      till_payment_get_line (payment, i, NULL, &line.category, NULL, &line.amount);
       g_array_append_val (lines, line);
     }
   offauth_service_authorize_async (self->service, code, (const OffauthSaleLine *) (gpointer) lines->data,
@@ -216,7 +197,7 @@ offauth_pay_page_authorize (OffauthPayPage *self,
       return;
     }
   /* Another code while one is decided: it waits its turn (used if the first was garbled). */
-  if (self->busy)
+  if (offauth_pay_page_is_deciding (self))
     {
       g_free (self->pending);
       self->pending = g_steal_pointer (&text);
@@ -224,7 +205,7 @@ offauth_pay_page_authorize (OffauthPayPage *self,
     }
   g_free (self->last_scan);
   self->last_scan = g_strdup (text);
-  self->busy = TRUE;
+  till_payment_task_begin_decision (self->task);
   offauth_pay_page_show_feedback (self, _("Checking…"), FALSE);
   offauth_pay_page_authorize_code (self, text);
 }
@@ -243,7 +224,7 @@ offauth_pay_page_entry_changed_cb (OffauthPayPage *self,
   const char *text = gtk_editable_get_text (editable);
   gsize len = strlen (text);
 
-  if (self->busy)
+  if (offauth_pay_page_is_deciding (self))
     return;
   /* A scanner types the code over a second or more: show progress, not an error. */
   if (len > 0 && len < OFFAUTH_PAYMENT_TEXT_LEN)
@@ -291,9 +272,10 @@ offauth_pay_page_simulate_clicked_cb (OffauthPayPage *self,
 static void
 offauth_pay_page_show_request (OffauthPayPage *self)
 {
+  TillPayment *payment = till_payment_task_get_payment (self->task);
   g_autoptr(GdkTexture) qr = offauth_qr_texture (self->request, 4);
-  g_autofree gchar *amount = till_format_amount (till_payment_get_amount (self->payment),
-                                                 till_payment_get_currency (self->payment));
+  g_autofree gchar *amount = till_format_amount (till_payment_get_amount (payment),
+                                                 till_payment_get_currency (payment));
   /* Translators: under the QR code, e.g. "Scan to pay €12.50" */
   g_autofree gchar *scan = g_strdup_printf (_("Scan to pay %s"), amount);
 
@@ -313,7 +295,11 @@ offauth_pay_page_requested_cb (GObject      *source,
   g_autofree gchar *request = offauth_service_request_finish (self->service, result, &reason, &error);
 
   if (offauth_pay_page_is_done (self))
-    return;
+    {
+      /* Cancelled while the terminal made the request. */
+      offauth_pay_page_release_task (self);
+      return;
+    }
   if (request == NULL)
     {
       /* The terminal refuses before any payer is asked to pay. */
@@ -321,25 +307,36 @@ offauth_pay_page_requested_cb (GObject      *source,
                                                                      ? reason : OFFAUTH_REASON_STORAGE_UNAVAILABLE,
                                                                    error ? error->message
                                                                          : offauth_service_get_error (self->service)));
+      offauth_pay_page_release_task (self);
       return;
     }
   self->request = g_steal_pointer (&request);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST]);
   offauth_pay_page_show_request (self);
-  /* From here the payment holds the page, and the page its task, until the sale is
-   * decided (offauth_pay_page_claim lets go). */
-  till_payment_present (self->payment, GTK_WIDGET (self));
+  /* From here the payment holds the page, and the page its task until the sale is
+   * decided: the page's own reference becomes a weak pointer. */
+  till_payment_task_present (self->task, GTK_WIDGET (self));
+  {
+    TillPaymentTask *task = g_steal_pointer (&self->task);
+
+    self->presented = TRUE;
+    g_set_weak_pointer (&self->task, task);
+    g_object_unref (task);
+  }
   gtk_widget_grab_focus (GTK_WIDGET (self->entry));
 }
 
 void
 offauth_pay_page_start (OffauthPayPage *self)
 {
-  g_return_if_fail (OFFAUTH_IS_PAY_PAGE (self));
-  g_return_if_fail (self->task != NULL);
+  TillPayment *payment;
 
-  offauth_service_request_async (self->service, till_payment_get_amount (self->payment),
-                                 till_payment_get_currency (self->payment), NULL,
+  g_return_if_fail (OFFAUTH_IS_PAY_PAGE (self));
+  g_return_if_fail (self->task != NULL && !self->presented);
+
+  payment = till_payment_task_get_payment (self->task);
+  offauth_service_request_async (self->service, till_payment_get_amount (payment),
+                                 till_payment_get_currency (payment), NULL,
                                  offauth_pay_page_requested_cb, g_object_ref (self));
 }
 
@@ -352,28 +349,19 @@ offauth_pay_page_get_request (OffauthPayPage *self)
 }
 
 GtkWidget *
-offauth_pay_page_new (OffauthService *service,
-                      TillPayment    *payment,
-                      GTask          *task)
+offauth_pay_page_new (OffauthService  *service,
+                      TillPaymentTask *task)
 {
   OffauthPayPage *self;
-  GCancellable *cancellable;
 
   g_return_val_if_fail (OFFAUTH_IS_SERVICE (service), NULL);
-  g_return_val_if_fail (TILL_IS_PAYMENT (payment), NULL);
-  g_return_val_if_fail (G_IS_TASK (task), NULL);
+  g_return_val_if_fail (TILL_IS_PAYMENT_TASK (task), NULL);
 
   self = g_object_new (OFFAUTH_TYPE_PAY_PAGE, NULL);
   self->service = g_object_ref (service);
-  self->payment = g_object_ref (payment);
   self->task = g_object_ref (task);
-  cancellable = g_task_get_cancellable (task);
-  if (cancellable != NULL)
-    {
-      self->cancellable = g_object_ref (cancellable);
-      self->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (offauth_pay_page_cancelled_cb),
-                                                  self, NULL);
-    }
+  g_signal_connect_object (task, "cancel-requested", G_CALLBACK (offauth_pay_page_cancel_requested_cb), self,
+                           G_CONNECT_SWAPPED);
   return GTK_WIDGET (self);
 }
 
@@ -382,9 +370,7 @@ offauth_pay_page_dispose (GObject *object)
 {
   OffauthPayPage *self = OFFAUTH_PAY_PAGE (object);
 
-  /* A page that goes before its payment was decided (the window went away) must not leave
-   * the task unanswered. */
-  offauth_pay_page_complete_cancelled (self);
+  offauth_pay_page_release_task (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), OFFAUTH_TYPE_PAY_PAGE);
   g_clear_object (&self->service);
   G_OBJECT_CLASS (offauth_pay_page_parent_class)->dispose (object);

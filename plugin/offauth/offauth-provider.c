@@ -134,18 +134,13 @@ offauth_provider_pay_async (TillPaymentProvider *provider,
                             gpointer             user_data)
 {
   OffauthProvider *self = OFFAUTH_PROVIDER (provider);
-  g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
-  GtkWidget *page;
+  g_autoptr(TillPaymentTask) task = till_payment_task_new (provider, payment, cancellable, callback, user_data);
+  g_autoptr(GtkWidget) page = g_object_ref_sink (offauth_pay_page_new (self->service, task));
 
-  g_task_set_source_tag (task, offauth_provider_pay_async);
-  /* An approval returned after Cancel must reach the window as the approval it is. */
-  g_task_set_check_cancellable (task, FALSE);
   /* The page owns the task from here and completes it once. The mode is decided once,
    * here: offline. (Online authorization arrives with the acquirer; a sale never switches
    * silently.) */
-  page = g_object_ref_sink (offauth_pay_page_new (self->service, payment, task));
   offauth_pay_page_start (OFFAUTH_PAY_PAGE (page));
-  g_object_unref (page);
 }
 
 static TillPaymentResult *
@@ -153,7 +148,7 @@ offauth_provider_pay_finish (TillPaymentProvider  *provider,
                              GAsyncResult         *result,
                              GError              **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return till_payment_task_propagate (result, error);
 }
 
 static const char *
