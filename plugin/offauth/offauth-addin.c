@@ -16,6 +16,7 @@
 #include "offauth-addin.h"
 #include "offauth-format.h"
 #include "offauth-plugin-private.h"
+#include "offauth-status-pill.h"
 
 struct _OffauthAddin
 {
@@ -27,14 +28,6 @@ struct _OffauthAddin
   OffauthReason   last_state;
 
   GtkWidget      *pill;
-  GtkImage       *pill_icon;
-  GtkLabel       *pill_label;
-  GtkLabel       *risk_state;
-  GtkLabel       *risk_waiting;
-  GtkLabel       *risk_oldest;
-  GtkLabel       *risk_headroom;
-  GtkLabel       *risk_trust;
-  GtkLabel       *risk_upload;
 
   GtkWidget      *page;
   GHashTable     *rows;        /* name -> AdwActionRow */
@@ -76,89 +69,8 @@ static void
 update (OffauthAddin *self)
 {
   const OffauthTerminalStatus *st = offauth_service_get_status (self->service);
-  const char *error = offauth_service_get_error (self->service);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   gboolean paused = st->state != OFFAUTH_REASON_NONE;
-  g_autofree gchar *total = amount (self, st->unsettled_total);
-  g_autofree gchar *pill = NULL;
-  g_autofree gchar *text = NULL;
-  const char *classes[] = { "status-pill", paused ? "paused" : "offline", NULL };
-
-  /* One glance: can I sell, how much waits. Never green while sales wait; there is no
-   * acquirer yet, so the kiosk is offline and says so. */
-  if (st->unsettled_count > 0)
-    /* Translators: the status pill, e.g. "Offline · 12 waiting · €54.00" */
-    pill = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u waiting · %s", "%s · %u waiting · %s",
-                                         (gulong) st->unsettled_count),
-                            paused ? _("Paused") : _("Offline"), (guint) st->unsettled_count, total);
-  else
-    pill = g_strdup_printf (_("%s · nothing waiting"), paused ? _("Paused") : _("Offline"));
-  gtk_label_set_text (self->pill_label, pill);
-  gtk_image_set_from_icon_name (self->pill_icon, paused ? "dialog-warning-symbolic" : "network-offline-symbolic");
-  gtk_widget_set_css_classes (self->pill, classes);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->pill), GTK_ACCESSIBLE_PROPERTY_LABEL, pill, -1);
-
-  /* The money-at-risk panel */
-  if (paused)
-    text = g_strdup_printf ("%s %s", offauth_reason_message (st->state),
-                            error ? error : offauth_reason_detail (st->state));
-  else
-    text = g_strdup (_("Offline payments are possible. No acquirer is connected yet: sales wait on this "
-                       "kiosk until they are uploaded."));
-  gtk_label_set_text (self->risk_state, text);
-  g_clear_pointer (&text, g_free);
-
-  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u sale waits to be uploaded: %s",
-                                       "%u sales wait to be uploaded: %s", (gulong) st->unsettled_count),
-                          (guint) st->unsettled_count, total);
-  gtk_label_set_text (self->risk_waiting, text);
-  g_clear_pointer (&text, g_free);
-
-  if (st->unsettled_count > 0)
-    {
-      g_autofree gchar *age = offauth_format_duration (now - (gint64) st->oldest_unsettled_time);
-      g_autofree gchar *left = offauth_format_duration ((gint64) (st->oldest_unsettled_time + st->config.upload_deadline) - now);
-      /* Translators: "Oldest waiting sale: 2 h 5 min ago; upload due within 21 h 55 min" */
-      text = g_strdup_printf (_("Oldest waiting sale: %s ago; upload due within %s"), age, left);
-    }
-  else
-    text = g_strdup (_("No sale is waiting."));
-  gtk_label_set_text (self->risk_oldest, text);
-  g_clear_pointer (&text, g_free);
-
-  {
-    g_autofree gchar *count = st->config.cap_count
-                                ? g_strdup_printf ("%" PRIu64,
-                                                   st->config.cap_count > st->unsettled_count
-                                                     ? st->config.cap_count - st->unsettled_count : 0)
-                                : g_strdup (_("any number of"));
-    g_autofree gchar *value = st->config.cap_total
-                                ? amount (self, st->config.cap_total > st->unsettled_total
-                                                  ? st->config.cap_total - st->unsettled_total : 0)
-                                : g_strdup (_("any amount"));
-    /* Translators: "Room before offline payments pause: 488 sales or €946.00" */
-    text = g_strdup_printf (_("Room before offline payments pause: %s sales or %s"), count, value);
-    gtk_label_set_text (self->risk_headroom, text);
-    g_clear_pointer (&text, g_free);
-  }
-
-  if (st->bundle_issued_at != 0)
-    {
-      g_autofree gchar *age = offauth_format_duration (now - (gint64) st->bundle_issued_at);
-      g_autofree gchar *left = offauth_format_duration ((gint64) st->bundle_expires_at - now);
-      g_autofree gchar *lists = st->oldest_revocation_issued_at
-                                  ? offauth_format_duration (now - (gint64) st->oldest_revocation_issued_at)
-                                  : NULL;
-      g_autofree gchar *lists_text = lists ? g_strdup_printf (_("revocation lists from %s ago"), lists)
-                                           : g_strdup (_("no revocation list"));
-      /* Translators: "Trust data from 3 h ago, valid 29 d 21 h more; revocation lists from 2 h ago" */
-      text = g_strdup_printf (_("Trust data from %s ago, valid %s more; %s"), age, left, lists_text);
-    }
-  else
-    text = g_strdup (_("No trust data: this kiosk is not enrolled."));
-  gtk_label_set_text (self->risk_trust, text);
-  g_clear_pointer (&text, g_free);
-  gtk_label_set_text (self->risk_upload, _("Last upload: never (no acquirer is set up)"));
 
   /* The merchant page */
   if (self->rows != NULL)
@@ -241,54 +153,6 @@ tick_cb (gpointer user_data)
   /* Ages move on, and a deadline can pass with no sale: read the state again. */
   offauth_service_refresh (self->service);
   return G_SOURCE_CONTINUE;
-}
-
-static GtkLabel *
-risk_label (GtkWidget *box)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 44);
-  gtk_box_append (GTK_BOX (box), label);
-  return GTK_LABEL (label);
-}
-
-static GtkWidget *
-build_pill (OffauthAddin *self)
-{
-  GtkWidget *button = gtk_menu_button_new ();
-  GtkWidget *content = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *popover = gtk_popover_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 10);
-  GtkWidget *title = gtk_label_new (_("Money at risk"));
-
-  self->pill_icon = GTK_IMAGE (gtk_image_new ());
-  self->pill_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_widget_add_css_class (GTK_WIDGET (self->pill_label), "numeric");
-  gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->pill_icon));
-  gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->pill_label));
-  gtk_menu_button_set_child (GTK_MENU_BUTTON (button), content);
-  gtk_widget_set_name (button, "offauth-status");
-
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-  gtk_widget_set_margin_top (box, 12);
-  gtk_widget_set_margin_bottom (box, 12);
-  gtk_widget_add_css_class (title, "title-3");
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_box_append (GTK_BOX (box), title);
-  self->risk_state = risk_label (box);
-  self->risk_waiting = risk_label (box);
-  self->risk_oldest = risk_label (box);
-  self->risk_headroom = risk_label (box);
-  self->risk_trust = risk_label (box);
-  self->risk_upload = risk_label (box);
-  gtk_widget_add_css_class (GTK_WIDGET (self->risk_waiting), "heading");
-  gtk_popover_set_child (GTK_POPOVER (popover), box);
-  gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
-  return button;
 }
 
 static void
@@ -385,7 +249,7 @@ offauth_addin_load (TillHostAddin *addin,
 
   self->service = g_object_ref (offauth_plugin_service (host));
   self->last_state = OFFAUTH_N_REASONS;
-  self->pill = build_pill (self);
+  self->pill = offauth_status_pill_new (self->service, host);
   self->page = build_page (self);
   till_host_add_status_widget (host, self->pill);
   till_host_add_merchant_page (host, "offauth", _("Offline payments"), self->page);
