@@ -23,15 +23,15 @@
 
 struct _OffauthPayPage
 {
-  GtkBox          parent_instance;
+  GtkBox           parent_instance;
 
   /* Template children */
-  GtkPicture     *qr_picture;
-  GtkLabel       *amount_label;
-  GtkEntry       *entry;
-  GtkProgressBar *progress;
-  GtkLabel       *feedback;
-  GtkButton      *simulate_button;
+  GtkPicture      *qr_picture;
+  GtkLabel        *amount_label;
+  GtkEntry        *entry;
+  GtkProgressBar  *progress;
+  GtkLabel        *feedback;
+  GtkButton       *simulate_button;
 
   OffauthService  *service;
   /* The payment's task: a reference of the page's own while the request is made, then,
