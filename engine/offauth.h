@@ -8,6 +8,7 @@
 #include "offauth-crypto.h"
 #include "offauth-issuer.h"
 #include "offauth-reason.h"
+#include "offauth-record.h"
 #include "offauth-terminal.h"
 #include "offauth-wallet.h"
 #include "offauth-wire.h"

@@ -15,7 +15,7 @@
 #include <glib.h>
 
 #include "offauth.h"
-#include "offauth-terminal-private.h"
+#include "offauth-testing-private.h"
 
 #include "testutil.h"
 

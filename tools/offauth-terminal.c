@@ -553,26 +553,23 @@ static gboolean
 list_record_cb (guint64 seq, guint kind, guint64 time, const guint8 *payload, gsize len,
                 const guint8 hash[OFFAUTH_HASH_SIZE], gpointer user_data)
 {
-  static const char *kinds[] = { "?", "sale", "enrolled", "trust", "revocations", "clock",
-                                 "setting", "negative" };
   ListData *data = user_data;
-  const char *name = kind < G_N_ELEMENTS (kinds) ? kinds[kind] : "?";
+  const char *name = offauth_record_kind_name (kind);
   g_autofree gchar *h = offauth_hex (hash, 4);
   g_autofree gchar *what = NULL;
+  g_auto(OffauthRecord) rec = { 0 };
+  gboolean parsed = offauth_record_parse_payload (&rec, kind, time, payload, len, NULL);
 
-  if (kind == OFFAUTH_RECORD_SALE_APPROVED && len == OFFAUTH_PAYMENT_SIZE + 1)
+  if (parsed && kind == OFFAUTH_RECORD_SALE_APPROVED)
     {
-      OffauthPayment p;
-      if (offauth_payment_parse (&p, payload, OFFAUTH_PAYMENT_SIZE, NULL))
-        {
-          g_autofree gchar *cid = offauth_hex (p.credential.credential_id, 16);
-          what = g_strdup_printf ("%" PRIu64 " %s credential %s counter %u %s", p.request.amount,
-                                  p.request.currency, cid, p.counter,
-                                  payload[OFFAUTH_PAYMENT_SIZE] ? "online" : "offline");
-        }
+      const OffauthPayment *p = &rec.sale.payment;
+      g_autofree gchar *cid = offauth_hex (p->credential.credential_id, OFFAUTH_CREDENTIAL_ID_SIZE);
+      what = g_strdup_printf ("%" PRIu64 " %s credential %s counter %u %s", p->request.amount,
+                              p->request.currency, cid, p->counter,
+                              rec.sale.mode ? "online" : "offline");
     }
-  else if (kind == OFFAUTH_RECORD_SETTING)
-    what = g_strndup ((const char *) payload, len);
+  else if (parsed && kind == OFFAUTH_RECORD_SETTING)
+    what = g_strdup_printf ("%s=%" PRIu64, rec.setting.name, rec.setting.value);
   if (data->b != NULL)
     {
       json_builder_begin_object (data->b);

@@ -13,7 +13,7 @@
 #include <glib.h>
 
 #include "offauth.h"
-#include "offauth-terminal-private.h"
+#include "offauth-testing-private.h"
 
 G_BEGIN_DECLS
 

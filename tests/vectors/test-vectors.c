@@ -21,7 +21,7 @@
 #include <sqlite3.h>
 
 #include "offauth.h"
-#include "offauth-terminal-private.h"
+#include "offauth-testing-private.h"
 
 #include "testutil.h"
 

@@ -1,0 +1,303 @@
+/* offauth-db.c: the terminal's SQLite file: schema, the table of every statement, steps, settings.
+ *
+ * Every statement the terminal runs is in statement_sql[], prepared once (persistent) and
+ * checked at open; a statement that cannot be prepared or stepped is reported as an
+ * OFFAUTH_ERROR_STORAGE error, never passed over.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "offauth"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "offauth-terminal-private.h"
+
+#define SCHEMA_VERSION 1
+
+static const char *statement_sql[N_STATEMENTS] = {
+  [ST_JOURNAL_MODE_WAL] = "PRAGMA journal_mode = WAL",
+  [ST_BEGIN] = "BEGIN IMMEDIATE",
+  [ST_COMMIT] = "COMMIT",
+  [ST_ROLLBACK] = "ROLLBACK",
+
+  [ST_GET_SETTING] = "SELECT value FROM settings WHERE name = ?1",
+  [ST_SET_SETTING] = "INSERT OR REPLACE INTO settings (name, value) VALUES (?1, ?2)",
+
+  [ST_CATEGORY_FLOORS] = "SELECT category, floor FROM category_floors",
+  [ST_TRUST] = "SELECT raw FROM trust WHERE id = 1",
+  [ST_REVOCATIONS] = "SELECT raw FROM revocations",
+  [ST_JOURNAL_HEAD] = "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
+  /* The states that wait for the acquirer: queued, uploading, retry scheduled. */
+  [ST_UNSETTLED] = "SELECT amount, time FROM sales WHERE state IN (0, 1, 4)",
+  [ST_LAST_SALE_CHALLENGE] = "SELECT challenge FROM sales ORDER BY id DESC LIMIT 1",
+  [ST_LATEST_SALE_TIME] = "SELECT max(time) FROM sales WHERE id > ?1",
+  [ST_LATEST_REQUEST] = "SELECT id, challenge FROM requests ORDER BY id DESC LIMIT 1",
+  [ST_COUNTS] = "SELECT (SELECT count(*) FROM sales), (SELECT count(*) FROM credentials),"
+                " (SELECT count(*) FROM negative)",
+
+  [ST_SET_TRUST] = "INSERT OR REPLACE INTO trust (id, raw) VALUES (1, ?1)",
+  [ST_SET_REVOCATIONS] = "INSERT OR REPLACE INTO revocations (issuer_key_id, raw) VALUES (?1, ?2)",
+  [ST_SET_CATEGORY_FLOOR] = "INSERT OR REPLACE INTO category_floors (category, floor) VALUES (?1, ?2)",
+  [ST_ADD_NEGATIVE] = "INSERT OR REPLACE INTO negative (credential_id, reason, time) VALUES (?1, ?2, ?3)",
+
+  [ST_INSERT_JOURNAL] = "INSERT INTO journal (seq, kind, time, record, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+  [ST_JOURNAL_HASH] = "SELECT hash FROM journal WHERE seq = ?1",
+  [ST_JOURNAL_FROM] = "SELECT seq, record, hash FROM journal WHERE seq >= ?1 ORDER BY seq",
+  [ST_INSERT_CHECKPOINT] = "INSERT OR REPLACE INTO checkpoints (seq, raw) VALUES (?1, ?2)",
+
+  [ST_INSERT_REQUEST] = "INSERT INTO requests (challenge, raw, created_at) VALUES (?1, ?2, ?3)",
+  [ST_FIND_REQUEST] = "SELECT id, raw, created_at FROM requests WHERE challenge = ?1",
+  [ST_FIND_SALE] = "SELECT id, amount, currency, time, challenge, mode FROM sales WHERE sale_id = ?1",
+  [ST_FIND_COUNTER] = "SELECT id FROM sales WHERE credential_id = ?1 AND counter = ?2",
+  [ST_CRED_TOTALS] = "SELECT offline_count, offline_total FROM credentials WHERE credential_id = ?1",
+  [ST_NEGATIVE] = "SELECT 1 FROM negative WHERE credential_id = ?1",
+  [ST_INSERT_SALE] = "INSERT INTO sales (id, sale_id, credential_id, counter, challenge, amount, "
+                     "currency, time, mode, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+  [ST_UPSERT_CRED] = "INSERT OR REPLACE INTO credentials (credential_id, offline_count, offline_total) "
+                     "VALUES (?1, ?2, ?3)",
+
+  [ST_ALL_JOURNAL] = "SELECT seq, kind, time, record, hash FROM journal ORDER BY seq",
+  [ST_ALL_SALES] = "SELECT id, sale_id, credential_id, counter, challenge, amount, currency,"
+                   " time, mode, state FROM sales ORDER BY id",
+  [ST_ALL_CHECKPOINTS] = "SELECT seq, raw FROM checkpoints ORDER BY seq",
+  [ST_ALL_CREDENTIALS] = "SELECT credential_id, offline_count, offline_total FROM credentials",
+  [ST_ALL_NEGATIVE] = "SELECT credential_id FROM negative",
+};
+
+static const char schema_sql[] =
+  "CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+  "CREATE TABLE IF NOT EXISTS journal ("
+  "  seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, time INTEGER NOT NULL,"
+  "  record BLOB NOT NULL, hash BLOB NOT NULL);"
+  /* A sale's id is its journal row: the sale number on the receipt. */
+  "CREATE TABLE IF NOT EXISTS sales ("
+  "  id INTEGER PRIMARY KEY, sale_id BLOB NOT NULL UNIQUE, credential_id BLOB NOT NULL,"
+  "  counter INTEGER NOT NULL, challenge BLOB NOT NULL, amount INTEGER NOT NULL,"
+  "  currency TEXT NOT NULL, time INTEGER NOT NULL, mode INTEGER NOT NULL,"
+  "  state INTEGER NOT NULL DEFAULT 0, UNIQUE (credential_id, counter));"
+  "CREATE TABLE IF NOT EXISTS credentials ("
+  "  credential_id BLOB PRIMARY KEY, offline_count INTEGER NOT NULL,"
+  "  offline_total INTEGER NOT NULL) WITHOUT ROWID;"
+  "CREATE TABLE IF NOT EXISTS requests ("
+  "  id INTEGER PRIMARY KEY, challenge BLOB NOT NULL UNIQUE, raw BLOB NOT NULL,"
+  "  created_at INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS trust (id INTEGER PRIMARY KEY CHECK (id = 1), raw BLOB NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS revocations ("
+  "  issuer_key_id BLOB PRIMARY KEY, raw BLOB NOT NULL) WITHOUT ROWID;"
+  "CREATE TABLE IF NOT EXISTS negative ("
+  "  credential_id BLOB PRIMARY KEY, reason TEXT NOT NULL, time INTEGER NOT NULL) WITHOUT ROWID;"
+  "CREATE TABLE IF NOT EXISTS category_floors ("
+  "  category TEXT PRIMARY KEY, floor INTEGER NOT NULL) WITHOUT ROWID;"
+  "CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, raw BLOB NOT NULL);";
+
+gboolean
+_offauth_db_error (OffauthTerminal *t,
+                   GError         **error,
+                   const char      *what)
+{
+  g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STORAGE, "%s: %s", what,
+               t->db ? sqlite3_errmsg (t->db) : "no database");
+  return FALSE;
+}
+
+gboolean
+_offauth_db_exec (OffauthTerminal *t,
+                  const char      *sql,
+                  GError         **error)
+{
+  char *msg = NULL;
+
+  if (sqlite3_exec (t->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    {
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STORAGE, "%s", msg ? msg : "SQLite error");
+      sqlite3_free (msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+prepare (OffauthTerminal    *t,
+         OffauthStatementId  id,
+         const char         *what,
+         GError            **error)
+{
+  if (t->stmts[id] == NULL &&
+      sqlite3_prepare_v3 (t->db, statement_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &t->stmts[id],
+                          NULL) != SQLITE_OK)
+    return _offauth_db_error (t, error, what);
+  return TRUE;
+}
+
+/* Returns the statement reset and without bindings, prepared on first use. */
+OffauthStmt *
+_offauth_db_stmt (OffauthTerminal    *t,
+                  OffauthStatementId  id,
+                  GError            **error)
+{
+  sqlite3_stmt *s;
+
+  if (!prepare (t, id, "The terminal database cannot be read", error))
+    return NULL;
+  s = t->stmts[id];
+  sqlite3_reset (s);
+  sqlite3_clear_bindings (s);
+  return s;
+}
+
+/* One step: TRUE with *row telling whether a row came, FALSE when SQLite failed. */
+gboolean
+_offauth_db_step (OffauthTerminal *t,
+                  OffauthStmt     *s,
+                  gboolean        *row,
+                  GError         **error)
+{
+  int rc = sqlite3_step (s);
+
+  *row = rc == SQLITE_ROW;
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    return TRUE;
+  _offauth_db_error (t, error, "The terminal database cannot be read");
+  sqlite3_reset (s);
+  return FALSE;
+}
+
+/* Runs a write (or a query whose rows are not needed) and resets it. */
+gboolean
+_offauth_db_step_done (OffauthTerminal *t,
+                       OffauthStmt     *s,
+                       GError         **error)
+{
+  int rc = sqlite3_step (s);
+
+  sqlite3_reset (s);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return _offauth_db_error (t, error, "database write failed");
+  return TRUE;
+}
+
+/* Runs a statement that takes no parameters (BEGIN, COMMIT, ...). */
+gboolean
+_offauth_db_run (OffauthTerminal    *t,
+                 OffauthStatementId  id,
+                 GError            **error)
+{
+  OffauthStmt *s = _offauth_db_stmt (t, id, error);
+
+  return s != NULL && _offauth_db_step_done (t, s, error);
+}
+
+gboolean
+_offauth_db_blob_equals (OffauthStmt  *s,
+                         int           col,
+                         const guint8 *data,
+                         gsize         len)
+{
+  return (gsize) sqlite3_column_bytes (s, col) == len &&
+         memcmp (sqlite3_column_blob (s, col), data, len) == 0;
+}
+
+gboolean
+_offauth_setting_set (OffauthTerminal *t,
+                      const char      *name,
+                      const char      *text,
+                      guint64          value,
+                      GError         **error)
+{
+  OffauthStmt *s = _offauth_db_stmt (t, ST_SET_SETTING, error);
+
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_text (s, 1, name, -1, SQLITE_STATIC);
+  if (text != NULL)
+    sqlite3_bind_text (s, 2, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_int64 (s, 2, (sqlite3_int64) value);
+  return _offauth_db_step_done (t, s, error);
+}
+
+/* Reads a setting as a number and/or as text; *found tells whether it is set. */
+gboolean
+_offauth_setting_get (OffauthTerminal *t,
+                      const char      *name,
+                      gboolean        *found,
+                      guint64         *value,
+                      gchar          **text,
+                      GError         **error)
+{
+  g_autoptr(OffauthStmt) s = _offauth_db_stmt (t, ST_GET_SETTING, error);
+
+  *found = FALSE;
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_text (s, 1, name, -1, SQLITE_STATIC);
+  if (!_offauth_db_step (t, s, found, error))
+    return FALSE;
+  if (*found && value != NULL)
+    *value = (guint64) sqlite3_column_int64 (s, 0);
+  if (*found && text != NULL)
+    *text = g_strdup ((const char *) sqlite3_column_text (s, 0));
+  return TRUE;
+}
+
+static gboolean
+use_wal (OffauthTerminal *t,
+         GError         **error)
+{
+  g_autoptr(OffauthStmt) s = _offauth_db_stmt (t, ST_JOURNAL_MODE_WAL, error);
+  gboolean row;
+
+  if (s == NULL || !_offauth_db_step (t, s, &row, error))
+    return FALSE;
+  if (!row || g_strcmp0 ((const char *) sqlite3_column_text (s, 0), "wal") != 0)
+    return _offauth_db_error (t, error, "The terminal database cannot use write-ahead logging");
+  return TRUE;
+}
+
+/* Opens t->path: creates the schema when writable, and prepares every statement, which
+ * also tells a terminal database from any other file. */
+gboolean
+_offauth_db_open (OffauthTerminal *t,
+                  GError         **error)
+{
+  gboolean read_only = (t->flags & OFFAUTH_OPEN_READ_ONLY) != 0;
+  int open_flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  guint64 version = 0;
+  gboolean found = FALSE;
+
+  if (sqlite3_open_v2 (t->path, &t->db, open_flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    return _offauth_db_error (t, error, "Cannot open the terminal database");
+  sqlite3_extended_result_codes (t->db, 1);
+  sqlite3_busy_timeout (t->db, 5000);
+  if (!_offauth_db_exec (t, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", error))
+    return FALSE;
+  if (!read_only)
+    {
+      if (!use_wal (t, error) || !_offauth_db_exec (t, schema_sql, error) ||
+          !_offauth_setting_get (t, "schema_version", &found, &version, NULL, error))
+        return FALSE;
+      if (found && version != SCHEMA_VERSION)
+        {
+          g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE,
+                       "database schema version %" G_GUINT64_FORMAT " is not supported", version);
+          return FALSE;
+        }
+    }
+  /* The statements cannot be prepared on a read-only database without the tables. */
+  for (guint i = 0; i < N_STATEMENTS; i++)
+    if (!prepare (t, i, "This is not a terminal database", error))
+      return FALSE;
+  if (!read_only && !found)
+    return _offauth_setting_set (t, "schema_version", NULL, SCHEMA_VERSION, error);
+  return TRUE;
+}
+
+void
+_offauth_db_close (OffauthTerminal *t)
+{
+  for (guint i = 0; i < N_STATEMENTS; i++)
+    g_clear_pointer (&t->stmts[i], sqlite3_finalize);
+  g_clear_pointer (&t->db, sqlite3_close);
+}

@@ -1,0 +1,219 @@
+/* offauth-journal.c: the journal: transactions carrying its head, append, chain, walk, checkpoints.
+ *
+ * h_i = H("OA1.JRNL" || u64 i || h_(i-1) || u32 len(record_i) || record_i), h_0 = 32 zero
+ * bytes (docs/protocol.md, "The journal"). The head (last_seq, last_hash) is kept in memory;
+ * a transaction remembers where it stood, so that a rollback moves it back too.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "offauth"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "offauth-private.h"
+#include "offauth-terminal-private.h"
+
+gboolean
+_offauth_tx_begin (OffauthTerminal *t,
+                   GError         **error)
+{
+  if (t->flags & OFFAUTH_OPEN_READ_ONLY)
+    {
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE, "the terminal is open read-only");
+      return FALSE;
+    }
+  t->tx_seq = t->last_seq;
+  memcpy (t->tx_hash, t->last_hash, OFFAUTH_HASH_SIZE);
+  return _offauth_db_run (t, ST_BEGIN, error);
+}
+
+void
+_offauth_tx_rollback (OffauthTerminal *t)
+{
+  if (!sqlite3_get_autocommit (t->db))
+    _offauth_db_run (t, ST_ROLLBACK, NULL);
+  t->last_seq = t->tx_seq;
+  memcpy (t->last_hash, t->tx_hash, OFFAUTH_HASH_SIZE);
+}
+
+/* The durable commit: one fsync of the WAL (synchronous=FULL). */
+gboolean
+_offauth_tx_commit (OffauthTerminal *t,
+                    GError         **error)
+{
+  if (!_offauth_db_run (t, ST_COMMIT, error))
+    {
+      _offauth_tx_rollback (t);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+_offauth_chain_hash (guint8        out[OFFAUTH_HASH_SIZE],
+                     guint64       seq,
+                     const guint8  prev[OFFAUTH_HASH_SIZE],
+                     const guint8 *record,
+                     gsize         len)
+{
+  crypto_generichash_state st;
+  guint8 buf[12];
+
+  crypto_generichash_init (&st, NULL, 0, OFFAUTH_HASH_SIZE);
+  crypto_generichash_update (&st, (const guint8 *) OFFAUTH_TAG_JRNL, OFFAUTH_TAG_SIZE);
+  _offauth_put_u64 (buf, seq);
+  crypto_generichash_update (&st, buf, 8);
+  crypto_generichash_update (&st, prev, OFFAUTH_HASH_SIZE);
+  _offauth_put_u32 (buf, (guint32) len);
+  crypto_generichash_update (&st, buf, 4);
+  crypto_generichash_update (&st, record, len);
+  crypto_generichash_final (&st, out, OFFAUTH_HASH_SIZE);
+}
+
+/* Appends a row inside the caller's transaction and moves the head in memory, which the
+ * transaction's rollback moves back. seq_out and hash_out may be NULL. */
+gboolean
+_offauth_journal_append (OffauthTerminal     *t,
+                         const OffauthRecord *rec,
+                         guint64             *seq_out,
+                         guint8              *hash_out,
+                         GError             **error)
+{
+  gsize len;
+  g_autofree guint8 *record = offauth_record_encode (rec, &len);
+  guint64 seq = t->last_seq + 1;
+  guint8 hash[OFFAUTH_HASH_SIZE];
+  OffauthStmt *s;
+
+  g_assert (!sqlite3_get_autocommit (t->db));
+
+  _offauth_chain_hash (hash, seq, t->last_hash, record, len);
+  s = _offauth_db_stmt (t, ST_INSERT_JOURNAL, error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, (sqlite3_int64) seq);
+  sqlite3_bind_int (s, 2, (int) rec->kind);
+  sqlite3_bind_int64 (s, 3, (sqlite3_int64) rec->time);
+  sqlite3_bind_blob (s, 4, record, (int) len, SQLITE_STATIC);
+  sqlite3_bind_blob (s, 5, hash, OFFAUTH_HASH_SIZE, SQLITE_STATIC);
+  if (!_offauth_db_step_done (t, s, error))
+    return FALSE;
+
+  t->last_seq = seq;
+  memcpy (t->last_hash, hash, OFFAUTH_HASH_SIZE);
+  if (seq_out != NULL)
+    *seq_out = seq;
+  if (hash_out != NULL)
+    memcpy (hash_out, hash, OFFAUTH_HASH_SIZE);
+  return TRUE;
+}
+
+/* Journals a setting (kind 6) and stores it, inside the caller's transaction. */
+gboolean
+_offauth_journal_setting (OffauthTerminal *t,
+                          const char      *name,
+                          guint64          value,
+                          guint64          time,
+                          GError         **error)
+{
+  OffauthRecord rec = { .kind = OFFAUTH_RECORD_SETTING, .time = time,
+                        .setting = { (gchar *) name, value } };
+
+  return _offauth_journal_append (t, &rec, NULL, NULL, error) &&
+         _offauth_setting_set (t, name, NULL, value, error);
+}
+
+/* The stored hash of row seq; *found is FALSE when there is no such row. */
+gboolean
+_offauth_journal_hash (OffauthTerminal *t,
+                       guint64          seq,
+                       gboolean        *found,
+                       guint8           hash[OFFAUTH_HASH_SIZE],
+                       GError         **error)
+{
+  g_autoptr(OffauthStmt) s = _offauth_db_stmt (t, ST_JOURNAL_HASH, error);
+
+  *found = FALSE;
+  memset (hash, 0, OFFAUTH_HASH_SIZE);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, (sqlite3_int64) seq);
+  if (!_offauth_db_step (t, s, found, error))
+    return FALSE;
+  if (*found && sqlite3_column_bytes (s, 0) == OFFAUTH_HASH_SIZE)
+    memcpy (hash, sqlite3_column_blob (s, 0), OFFAUTH_HASH_SIZE);
+  return TRUE;
+}
+
+gboolean
+offauth_terminal_foreach_record (OffauthTerminal    *t,
+                                 guint64             from_seq,
+                                 OffauthJournalFunc  func,
+                                 gpointer            user_data,
+                                 GError            **error)
+{
+  g_autoptr(OffauthStmt) s = NULL;
+  gboolean row;
+
+  g_return_val_if_fail (t != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  if ((s = _offauth_db_stmt (t, ST_JOURNAL_FROM, error)) == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, (sqlite3_int64) from_seq);
+  while (_offauth_db_step (t, s, &row, error))
+    {
+      const guint8 *record;
+      gsize len;
+      guint8 hash[OFFAUTH_HASH_SIZE] = { 0 };
+
+      if (!row)
+        return TRUE;
+      record = sqlite3_column_blob (s, 1);
+      len = (gsize) sqlite3_column_bytes (s, 1);
+      if (len < OFFAUTH_RECORD_HEADER_SIZE)
+        continue;
+      if (sqlite3_column_bytes (s, 2) == OFFAUTH_HASH_SIZE)
+        memcpy (hash, sqlite3_column_blob (s, 2), OFFAUTH_HASH_SIZE);
+      if (!func ((guint64) sqlite3_column_int64 (s, 0), record[0], _offauth_get_u64 (record + 1),
+                 record + OFFAUTH_RECORD_HEADER_SIZE, len - OFFAUTH_RECORD_HEADER_SIZE, hash,
+                 user_data))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gchar *
+offauth_terminal_make_checkpoint (OffauthTerminal *t,
+                                  GError         **error)
+{
+  OffauthCheckpoint k = { 0 };
+  OffauthStmt *s;
+
+  g_return_val_if_fail (t != NULL, NULL);
+
+  if (!_offauth_terminal_require_enrolled (t, error))
+    return NULL;
+  if (t->key == NULL || t->last_seq == 0)
+    {
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE, "No checkpoint can be made here");
+      return NULL;
+    }
+  memcpy (k.terminal_id, t->terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+  k.seq = t->last_seq;
+  memcpy (k.chain_hash, t->last_hash, OFFAUTH_HASH_SIZE);
+  k.created_at = offauth_terminal_now (t);
+  offauth_checkpoint_sign (&k, t->key);
+
+  if ((s = _offauth_db_stmt (t, ST_INSERT_CHECKPOINT, error)) == NULL)
+    return NULL;
+  sqlite3_bind_int64 (s, 1, (sqlite3_int64) k.seq);
+  sqlite3_bind_blob (s, 2, k.raw, OFFAUTH_CHECKPOINT_SIZE, SQLITE_STATIC);
+  if (!_offauth_db_step_done (t, s, error))
+    return NULL;
+  return offauth_text_encode ('K', k.raw, OFFAUTH_CHECKPOINT_SIZE);
+}
