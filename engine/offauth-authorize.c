@@ -45,8 +45,11 @@ _offauth_terminal_create_request (OffauthTerminal *t,
     {
       if (reason_out != NULL)
         *reason_out = reason;
+      /* Paused by a commit of unknown outcome: say so, not that a sale was not saved. */
       g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE, "%s (%s)",
-                   offauth_reason_message (reason), offauth_reason_code (reason));
+                   reason == OFFAUTH_REASON_STORAGE_UNAVAILABLE ? offauth_reason_detail (reason)
+                                                                : offauth_reason_message (reason),
+                   offauth_reason_code (reason));
       return NULL;
     }
 
@@ -232,12 +235,30 @@ refuse (OffauthDecision *d,
   return FALSE;
 }
 
+/* While a commit's outcome is unknown, a refusal of that very sale is unknown too (any
+ * other payment was not written): the decision says so and names the sale. */
+static void
+flag_unknown (Authorization *a)
+{
+  OffauthTerminal *t = a->t;
+  OffauthDecision *d = a->d;
+
+  if (!t->unresolved || !t->unresolved_sale || !a->payer_ok ||
+      memcmp (a->p.sale_id, t->unresolved_sale_id, OFFAUTH_SALE_ID_SIZE) != 0)
+    return;
+  d->outcome_unknown = TRUE;
+  memcpy (d->sale_id, a->p.sale_id, OFFAUTH_SALE_ID_SIZE);
+  d->amount = a->p.request.amount;
+  memcpy (d->currency, a->p.request.currency, 4);
+}
+
 static gboolean
 storage_failed (Authorization *a,
                 GError        *error)
 {
   refuse (a->d, OFFAUTH_REASON_STORAGE_UNAVAILABLE, "%s", error->message);
   g_error_free (error);
+  flag_unknown (a);
   return FALSE;
 }
 
@@ -311,7 +332,12 @@ check_terminal_state (Authorization *a)
                                                        a->payer_ok ? a->p.request.amount : 0);
 
   if (state != OFFAUTH_REASON_NONE)
-    return refuse (a->d, state, "%s", offauth_reason_detail (state));
+    {
+      refuse (a->d, state, "%s", offauth_reason_detail (state));
+      if (state == OFFAUTH_REASON_STORAGE_UNAVAILABLE)
+        flag_unknown (a);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -573,6 +599,14 @@ check_commit (Authorization *a)
       /* The head in memory may no longer be the database's: read it again, so that a
        * sale that did reach the disk is found when the same code is scanned again. */
       refuse (d, OFFAUTH_REASON_STORAGE_UNAVAILABLE, "%s", error->message);
+      if (a->t->unresolved)
+        {
+          /* COMMIT was issued: the sale may be on disk. Paused until resolved. */
+          a->t->unresolved_sale = TRUE;
+          memcpy (a->t->unresolved_sale_id, a->p.sale_id, OFFAUTH_SALE_ID_SIZE);
+          flag_unknown (a);
+          return FALSE;
+        }
       _offauth_terminal_load_state (a->t, NULL);
       return FALSE;
     }
@@ -619,6 +653,10 @@ offauth_terminal_authorize (OffauthTerminal       *t,
 
   memset (d, 0, sizeof *d);
   a.now = offauth_terminal_now (t);
+  /* A scan is the cashier's cue to try now: the same code scanned again after an unknown
+   * outcome is then "already paid" (the sale is there) or decided afresh (it is not). */
+  if (t->unresolved)
+    offauth_terminal_resolve (t, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (checks); i++)
     if (!checks[i].check (&a))
       {

@@ -19,6 +19,7 @@
 static const char *statement_sql[N_STATEMENTS] = {
   [ST_JOURNAL_MODE_WAL] = "PRAGMA journal_mode = WAL",
   [ST_BEGIN] = "BEGIN IMMEDIATE",
+  [ST_BEGIN_READ] = "BEGIN DEFERRED",
   [ST_COMMIT] = "COMMIT",
   [ST_ROLLBACK] = "ROLLBACK",
 
@@ -291,6 +292,32 @@ _offauth_db_open (OffauthTerminal *t,
       return FALSE;
   if (!read_only && !found)
     return _offauth_setting_set (t, "schema_version", NULL, SCHEMA_VERSION, error);
+  return TRUE;
+}
+
+/* A new connection replaces the one that saw a failed commit (its pager may hold the
+ * error, its cache the failed transaction): only once the new one is open, so that a
+ * terminal that cannot reopen keeps a working handle. */
+gboolean
+_offauth_db_reopen (OffauthTerminal *t,
+                    GError         **error)
+{
+  sqlite3 *old_db = t->db;
+  sqlite3_stmt *old_stmts[N_STATEMENTS];
+
+  memcpy (old_stmts, t->stmts, sizeof old_stmts);
+  t->db = NULL;
+  memset (t->stmts, 0, sizeof t->stmts);
+  if (!_offauth_db_open (t, error))
+    {
+      _offauth_db_close (t);
+      t->db = old_db;
+      memcpy (t->stmts, old_stmts, sizeof old_stmts);
+      return FALSE;
+    }
+  for (guint i = 0; i < N_STATEMENTS; i++)
+    sqlite3_finalize (old_stmts[i]);
+  sqlite3_close_v2 (old_db);
   return TRUE;
 }
 

@@ -40,14 +40,29 @@ _offauth_tx_rollback (OffauthTerminal *t)
   memcpy (t->last_hash, t->tx_hash, OFFAUTH_HASH_SIZE);
 }
 
-/* The durable commit: one fsync of the WAL (synchronous=FULL). */
+/* The durable commit: one fsync of the WAL (synchronous=FULL).
+ *
+ * Once COMMIT is issued, a failure no longer means "not written": the frames may be in the
+ * write-ahead log, synced or not, and a restart may replay them. Only reopening the
+ * database tells (offauth_terminal_resolve); until then the terminal is paused. */
 gboolean
 _offauth_tx_commit (OffauthTerminal *t,
                     GError         **error)
 {
-  if (!_offauth_db_run (t, ST_COMMIT, error))
+  OffauthStmt *s = _offauth_db_stmt (t, ST_COMMIT, error);
+
+  if (s == NULL)
     {
       _offauth_tx_rollback (t);
+      return FALSE;
+    }
+  if (!_offauth_db_step_done (t, s, error))
+    {
+      _offauth_tx_rollback (t);
+      t->unresolved = TRUE;
+      t->unresolved_sale = FALSE;
+      t->resolve_due = 0;
+      t->resolve_backoff = OFFAUTH_RESOLVE_FIRST_BACKOFF;
       return FALSE;
     }
   return TRUE;

@@ -92,7 +92,10 @@ static const ReasonInfo reasons[OFFAUTH_N_REASONS] = {
   [OFFAUTH_REASON_OVER_FLOOR_LIMIT] = { "over_floor_limit", NEEDS_ONLINE, CONNECT_OR_OTHER, NULL },
   [OFFAUTH_REASON_STORAGE_UNAVAILABLE] = {
     "storage_unavailable", N_("The sale could not be saved. Nothing was charged."),
-    N_("Try again; call the merchant if it repeats."), NULL },
+    N_("Try again; call the merchant if it repeats."),
+    /* As a terminal state: paused after a commit whose outcome is unknown. */
+    N_("The kiosk could not confirm a sale. It checks its storage again by itself; "
+       "call the merchant if this stays.") },
 };
 
 const char *
@@ -152,4 +155,16 @@ const char *
 offauth_garbled_next_step (void)
 {
   return _("Scan again.");
+}
+
+const char *
+offauth_unknown_outcome_message (void)
+{
+  return _("The kiosk could not confirm this sale.");
+}
+
+const char *
+offauth_unknown_outcome_next_step (void)
+{
+  return _("Scan the same code again before taking another method.");
 }

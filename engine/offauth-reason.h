@@ -60,5 +60,10 @@ const char    *offauth_reason_detail         (OffauthReason  reason);
 const char    *offauth_garbled_message       (void);
 const char    *offauth_garbled_next_step     (void);
 
+/* For storage_unavailable with an unknown outcome (the decision's outcome_unknown): the
+ * sale may be recorded, so never "Nothing was charged". */
+const char    *offauth_unknown_outcome_message   (void);
+const char    *offauth_unknown_outcome_next_step (void);
+
 
 G_END_DECLS

@@ -2,7 +2,8 @@
  *
  * The terminal is one opaque object implemented by several files, as gnome-text-editor's
  * EditorWindow is:
- * - offauth-terminal.c: open, load, enrollment, configuration, clock, status;
+ * - offauth-terminal.c: open, load, enrollment, configuration, clock, status, and
+ *   resolving a commit of unknown outcome (offauth_terminal_resolve);
  * - offauth-trust.c: trust material (bundle, revocation lists, negative list);
  * - offauth-db.c: every SQL statement, steps and settings;
  * - offauth-journal.c: transactions and the chain;
@@ -27,6 +28,7 @@ typedef enum
 {
   ST_JOURNAL_MODE_WAL,
   ST_BEGIN,
+  ST_BEGIN_READ,
   ST_COMMIT,
   ST_ROLLBACK,
   /* settings */
@@ -119,7 +121,18 @@ struct _OffauthTerminal
   gint64                 latest_request_id;
   guint8                 latest_challenge[OFFAUTH_CHALLENGE_SIZE];
   gint64                 latest_request_mono;  /* 0 when issued by another process */
+
+  /* A COMMIT that failed leaves its outcome unknown (docs/protocol.md, 6.4): the terminal
+   * is paused until it has reopened the database and looked the sale up. */
+  gboolean               unresolved;
+  gboolean               unresolved_sale;     /* the commit was a sale's: its id follows */
+  guint8                 unresolved_sale_id[OFFAUTH_SALE_ID_SIZE];
+  gint64                 resolve_due;         /* monotonic time of the next try by itself */
+  gint64                 resolve_backoff;     /* µs to wait after the next failed try */
 };
+
+#define OFFAUTH_RESOLVE_FIRST_BACKOFF (100 * G_TIME_SPAN_MILLISECOND)
+#define OFFAUTH_RESOLVE_MAX_BACKOFF   (30 * G_TIME_SPAN_SECOND)
 
 /* A statement of the table, borrowed: leaving the scope of a g_autoptr(OffauthStmt) resets
  * it, which ends its read; it is never finalized before offauth_terminal_free(). */
@@ -145,6 +158,8 @@ _offauth_sat_add (guint64 a, guint64 b)
 gboolean      _offauth_db_open          (OffauthTerminal    *t,
                                          GError            **error);
 void          _offauth_db_close         (OffauthTerminal    *t);
+gboolean      _offauth_db_reopen        (OffauthTerminal    *t,
+                                         GError            **error);
 gboolean      _offauth_db_error         (OffauthTerminal    *t,
                                          GError            **error,
                                          const char         *what);
@@ -257,5 +272,10 @@ gboolean      _offauth_set_credential_totals     (OffauthTerminal *t,
                                                   guint64          count,
                                                   guint64          total,
                                                   GError         **error);
+
+/* offauth-terminal.c */
+gboolean      _offauth_check_one_name  (const char         *path,
+                                        int                 fd,
+                                        GError            **error);
 
 G_END_DECLS

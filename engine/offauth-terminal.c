@@ -334,17 +334,47 @@ offauth_terminal_config_init (OffauthTerminalConfig *config)
 
 /* Open and lock */
 
+/* One terminal is one file. A file with a second name (a hard link) is refused: SQLite
+ * keeps one WAL per name, so a sale committed through one name could be lost, or replayed,
+ * through the other, even with a lock that covers both. */
+gboolean
+_offauth_check_one_name (const char  *path,
+                         int          fd,
+                         GError     **error)
+{
+  GStatBuf st;
+
+  if ((fd >= 0 ? fstat (fd, &st) : g_stat (path, &st)) != 0)
+    {
+      int saved = errno;
+      if (fd < 0 && saved == ENOENT)
+        return TRUE;
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_IO, "Cannot read %s: %s", path,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  if (st.st_nlink > 1)
+    {
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE,
+                   "%s has %u names (hard links): a terminal's database and key must have one "
+                   "name each; remove the others", path, (guint) st.st_nlink);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The lock is taken on the database file itself, so that it follows the file and not one
+ * of its names. flock() locks do not mix with SQLite's POSIX locks, and this descriptor is
+ * closed only after SQLite's connection (closing it earlier would drop SQLite's locks). */
 static gboolean
 lock_database (OffauthTerminal *t,
                GError         **error)
 {
-  g_autofree gchar *lock_path = g_strconcat (t->path, ".lock", NULL);
-
-  t->lock_fd = g_open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  t->lock_fd = g_open (t->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (t->lock_fd < 0)
     {
       int saved = errno;
-      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_IO, "Cannot create %s: %s", lock_path,
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_IO, "Cannot open %s: %s", t->path,
                    g_strerror (saved));
       return FALSE;
     }
@@ -354,7 +384,10 @@ lock_database (OffauthTerminal *t,
                    "The terminal database %s is in use by another program", t->path);
       return FALSE;
     }
-  return TRUE;
+  /* Checked under the lock: a second name made earlier is seen here, and a process that
+   * opens a second name made later finds the file locked. */
+  return _offauth_check_one_name (t->path, t->lock_fd, error) &&
+         _offauth_check_one_name (t->key_path, -1, error);
 }
 
 OffauthTerminal *
@@ -682,6 +715,62 @@ fail:
   return FALSE;
 }
 
+/* Resolving a commit of unknown outcome */
+
+gboolean
+offauth_terminal_resolve (OffauthTerminal *t,
+                          GError         **error)
+{
+  gint64 request_id, request_mono;
+  int log_frames = 0, checkpointed = 0;
+
+  g_return_val_if_fail (t != NULL, FALSE);
+
+  if (!t->unresolved)
+    return TRUE;
+  request_id = t->latest_request_id;
+  request_mono = t->latest_request_mono;
+  /* Emptying the log settles the answer: what is committed is then in the database file,
+   * synced, and no frame of the failed commit is left for a later recovery to replay. */
+  if (!_offauth_db_reopen (t, error) || !_offauth_terminal_load_state (t, error) ||
+      (sqlite3_wal_checkpoint_v2 (t->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log_frames,
+                                  &checkpointed) != SQLITE_OK &&
+       !_offauth_db_error (t, error, "The write-ahead log could not be checkpointed")))
+    {
+      t->resolve_due = g_get_monotonic_time () + t->resolve_backoff;
+      t->resolve_backoff = MIN (t->resolve_backoff * 2, OFFAUTH_RESOLVE_MAX_BACKOFF);
+      return FALSE;
+    }
+  if (t->latest_request_id == request_id)
+    t->latest_request_mono = request_mono;
+  if (t->unresolved_sale)
+    {
+      g_autoptr(OffauthStmt) s = _offauth_db_stmt (t, ST_FIND_SALE, NULL);
+      g_autofree gchar *hex = offauth_hex (t->unresolved_sale_id, OFFAUTH_SALE_ID_SIZE);
+      gboolean found = FALSE;
+
+      if (s != NULL)
+        {
+          sqlite3_bind_blob (s, 1, t->unresolved_sale_id, OFFAUTH_SALE_ID_SIZE, SQLITE_STATIC);
+          _offauth_db_step (t, s, &found, NULL);
+        }
+      g_info ("The sale %s of the commit whose outcome was unknown is %s", hex,
+              found ? "recorded" : "not recorded");
+    }
+  t->unresolved = FALSE;
+  t->unresolved_sale = FALSE;
+  return TRUE;
+}
+
+/* The terminal's own tries, whenever its state is checked: at most one per back-off. */
+static gboolean
+resolve_if_due (OffauthTerminal *t)
+{
+  if (g_get_monotonic_time () < t->resolve_due)
+    return FALSE;
+  return offauth_terminal_resolve (t, NULL);
+}
+
 /* The terminal's state, before a request is issued and again at authorization */
 
 OffauthReason
@@ -691,6 +780,10 @@ _offauth_terminal_check_state (OffauthTerminal *t,
 {
   guint64 floor = _offauth_terminal_time_floor (t);
 
+  /* Before the other states: while a commit's outcome is unknown, the state in memory
+   * (head, totals, even enrollment) may not be the disk's. */
+  if (t->unresolved && !resolve_if_due (t))
+    return OFFAUTH_REASON_STORAGE_UNAVAILABLE;
   if (!t->enrolled || !t->has_bundle)
     return OFFAUTH_REASON_NOT_ENROLLED;
   if (now > t->bundle.expires_at)

@@ -85,6 +85,9 @@ typedef struct
   gboolean      approved;
   gboolean      already_recorded; /* approved again: the sale was recorded before */
   gboolean      garbled;         /* the text did not decode: "scan again" */
+  /* With storage_unavailable: the commit of this sale failed at or after COMMIT, so it
+   * may be recorded; the terminal is paused until it knows ("scan the same code again"). */
+  gboolean      outcome_unknown;
   OffauthMode   mode;
   guint8        sale_id[OFFAUTH_SALE_ID_SIZE];
   guint64       sale_number;     /* the sale's journal row */
@@ -174,6 +177,13 @@ void              offauth_terminal_authorize      (OffauthTerminal       *termin
                                                    const OffauthSaleLine *lines,
                                                    gsize                  n_lines,
                                                    OffauthDecision       *decision);
+
+/* After a commit whose outcome is unknown (the state storage_unavailable): reopens the
+ * database, empties its log and looks the sale up. TRUE when nothing is left unresolved.
+ * The terminal also tries by itself whenever its state is checked or a code is scanned,
+ * with back-off (100 ms doubling to 30 s) between the tries of the state checks. */
+gboolean          offauth_terminal_resolve        (OffauthTerminal       *terminal,
+                                                   GError               **error);
 
 void              offauth_terminal_get_status     (OffauthTerminal       *terminal,
                                                    OffauthTerminalStatus *status);

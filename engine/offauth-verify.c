@@ -432,6 +432,7 @@ offauth_terminal_verify (OffauthTerminal *t,
   g_autoptr(OffauthStmt) sales = NULL;
   g_autoptr(OffauthStmt) checkpoints = NULL;
   Replay r = { .t = t, .bad_seq = bad_seq, .error = error };
+  gboolean own_tx;
   gboolean ok;
 
   g_return_val_if_fail (t != NULL, FALSE);
@@ -439,6 +440,12 @@ offauth_terminal_verify (OffauthTerminal *t,
 
   if (bad_seq != NULL)
     *bad_seq = 0;
+  /* One read transaction for the whole check: it reads the journal and the tables derived
+   * from it in several statements, and a sale another connection commits in between must
+   * not look like tampering. (Inside the caller's transaction, that one serves.) */
+  own_tx = sqlite3_get_autocommit (t->db) != 0;
+  if (own_tx && !_offauth_db_run (t, ST_BEGIN_READ, error))
+    return FALSE;
   r.totals = g_hash_table_new_full (_offauth_id_hash, _offauth_credential_id_equal, g_free, g_free);
   r.settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   r.revocations = g_hash_table_new_full (_offauth_id_hash, _offauth_key_id_equal, g_free, g_free);
@@ -461,6 +468,15 @@ offauth_terminal_verify (OffauthTerminal *t,
   g_hash_table_unref (r.negative);
   g_clear_pointer (&r.trust, g_bytes_unref);
   g_free (r.enrolled);
+  if (own_tx)
+    {
+      /* Statements still stepping would keep the read transaction open. */
+      if (sales != NULL)
+        sqlite3_reset (sales);
+      if (checkpoints != NULL)
+        sqlite3_reset (checkpoints);
+      _offauth_db_run (t, ST_ROLLBACK, NULL);
+    }
   return ok;
 }
 

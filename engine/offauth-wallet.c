@@ -161,6 +161,9 @@ offauth_wallet_pay (OffauthWallet   *w,
   g_autofree gchar *req_text = NULL;
   g_autofree gchar *last_request = NULL;
   g_autofree gchar *last_payment = NULL;
+  g_autofree gchar *saved = NULL;
+  gsize saved_len = 0;
+  OffauthPayment made;
   gchar *text;
   guint64 counter;
 
@@ -193,16 +196,27 @@ offauth_wallet_pay (OffauthWallet   *w,
       g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE, "The credential's counter is exhausted");
       return NULL;
     }
-  text = offauth_payment_make (&cred, &req, (guint32) counter, w->key, payment_out);
-
-  /* Saved before the payment is shown: a counter is never used twice. */
+  /* Saved before the payment is shown: a counter is never used twice. And only what was
+   * saved is kept: after a failed save the wallet is as it was, so that a retry neither
+   * shows the unsaved payment nor, after a restart, signs another with its counter. */
+  saved = g_key_file_to_data (w->state, &saved_len, NULL);
+  text = offauth_payment_make (&cred, &req, (guint32) counter, w->key, &made);
   g_key_file_set_uint64 (w->state, group, "counter", counter);
   g_key_file_set_string (w->state, group, "last_request", req_text);
   g_key_file_set_string (w->state, group, "last_payment", text);
   if (!wallet_save (w, error))
     {
+      g_autoptr(GKeyFile) before = g_key_file_new ();
+
+      if (g_key_file_load_from_data (before, saved, saved_len, G_KEY_FILE_NONE, NULL))
+        {
+          g_key_file_unref (w->state);
+          w->state = g_steal_pointer (&before);
+        }
       g_free (text);
       return NULL;
     }
+  if (payment_out != NULL)
+    *payment_out = made;
   return text;
 }

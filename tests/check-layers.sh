@@ -39,6 +39,9 @@ rule tools "the tools never reach the app, libtill or the plugin" "$ui_headers|$
 rule "fuzz bench" "fuzz and bench never reach the plugin or the app" \
   "$ui_headers|$app_headers|$plugin_headers|offauth_service_"
 
+rule "plugin tools src" "the engine's internals and test hooks are for the engine and its tests" \
+  '#include [<"]offauth-(terminal|testing)-private\.h'
+
 # The build: libtill compiles only its own files (and links common/ privately).
 n=$((n + 1))
 if grep -nE "engine|plugin" src/meson.build | grep -vE '^\s*[0-9]+:\s*#' | grep -q .; then

@@ -53,7 +53,7 @@ cmd_init (int argc, char **argv)
     now = 0;
   is = offauth_issuer_create (argv[1], opt_days > 0 ? (guint) opt_days : 365, now, &error);
   if (is == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "init_failed", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "init_failed");
   fpr = offauth_issuer_root_fingerprint (is);
   if (opt_json)
     tool_print_text (opt_json, "root_fingerprint", fpr);
@@ -73,7 +73,7 @@ cmd_fingerprint (int argc, char **argv)
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-issuer fingerprint DIR"));
   is = open_issuer (argv[1], &error);
   if (is == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   fpr = offauth_issuer_root_fingerprint (is);
   tool_print_text (opt_json, "root_fingerprint", fpr);
   return TOOL_OK;
@@ -92,7 +92,7 @@ cmd_rotate (int argc, char **argv)
   is = open_issuer (argv[1], &error);
   if (is == NULL || !offauth_issuer_rotate (is, opt_days > 0 ? (guint) opt_days : 365,
                                             (guint32) scope, &error))
-    return tool_fail (opt_json, TOOL_USAGE, "rotate_failed", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "rotate_failed");
   if (opt_json)
     tool_print_text (opt_json, "result", "rotated");
   else
@@ -129,7 +129,7 @@ cmd_credential (int argc, char **argv)
   spec.scope = (guint32) scope;
   is = open_issuer (argv[1], &error);
   if (is == NULL || (text = offauth_issuer_credential (is, &spec, &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   tool_print_text (opt_json, "credential", text);
   return TOOL_OK;
 }
@@ -145,7 +145,7 @@ cmd_bundle (int argc, char **argv)
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-issuer bundle DIR [--days N]"));
   is = open_issuer (argv[1], &error);
   if (is == NULL || (text = offauth_issuer_bundle (is, opt_days > 0 ? (guint) opt_days : 30, &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   tool_print_text (opt_json, "bundle", text);
   return TOOL_OK;
 }
@@ -169,7 +169,7 @@ cmd_revoke (int argc, char **argv)
   is = open_issuer (argv[1], &error);
   if (is == NULL ||
       (lists = offauth_issuer_revoke (is, ids, (guint) (argc - 2), (guint) MAX (opt_hours, 1), &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   tool_print_texts (opt_json, "revocation_lists", lists);
   return TOOL_OK;
 }
@@ -186,7 +186,7 @@ cmd_revocations (int argc, char **argv)
                       _("usage: offauth-issuer revocations DIR [--hours N]"));
   is = open_issuer (argv[1], &error);
   if (is == NULL || (lists = offauth_issuer_revocation_lists (is, (guint) MAX (opt_hours, 1), &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   tool_print_texts (opt_json, "revocation_lists", lists);
   return TOOL_OK;
 }

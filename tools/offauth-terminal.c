@@ -6,8 +6,11 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -50,7 +53,7 @@ open_terminal (const char *path, OffauthOpenFlags flags, GError **error)
 
   if (!(flags & OFFAUTH_OPEN_NO_CHECK) && !g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_IO,
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_INVALID,
                    _("%s does not exist: run offauth-terminal init first"), path);
       return NULL;
     }
@@ -63,8 +66,7 @@ open_terminal (const char *path, OffauthOpenFlags flags, GError **error)
 static void
 json_member_int (JsonBuilder *b, const char *name, guint64 v)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, (gint64) v);
+  tool_json_u64 (b, name, v);
 }
 
 static void
@@ -166,35 +168,46 @@ cmd_init (int argc, char **argv)
   OffauthTerminalStatus st;
   g_autofree gchar *key = argc >= 2 ? g_strconcat (argv[1], ".key", NULL) : NULL;
   gboolean key_existed;
+  int fd;
 
   offauth_terminal_config_init (&config);
   if (argc != 2 || opt_trust == NULL || opt_merchant == NULL || !apply_limits (&config))
     return tool_fail (opt_json, TOOL_USAGE, "usage",
                       _("usage: offauth-terminal init DB --trust BUNDLE --merchant ID [--root FINGERPRINT] "
                         "[--floor-limit N] [--cap-total N] [--cap-count N]"));
-  if (g_file_test (argv[1], G_FILE_TEST_EXISTS))
+  /* The trust bundle first (it may come slowly on standard input), then the database file
+   * created exclusively: from then on this process owns the path, and a second init of the
+   * same path fails here, before it touches anything. */
+  if ((bundle = tool_read_arg (opt_trust, &error)) == NULL)
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
+  fd = g_open (argv[1], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST)
     return tool_fail (opt_json, TOOL_USAGE, "bad_input", _("%s already exists"), argv[1]);
+  if (fd < 0)
+    {
+      int saved = errno;
+      return tool_fail (opt_json, TOOL_REFUSED, "storage_unavailable", _("Cannot create %s: %s"),
+                        argv[1], g_strerror (saved));
+    }
+  close (fd);
   key_existed = g_file_test (key, G_FILE_TEST_EXISTS);
-  if ((bundle = tool_read_arg (opt_trust, &error)) == NULL ||
-      (t = open_terminal (argv[1], OFFAUTH_OPEN_NO_CHECK, &error)) == NULL ||
+  if ((t = open_terminal (argv[1], OFFAUTH_OPEN_NO_CHECK, &error)) == NULL ||
       !offauth_terminal_enroll (t, bundle, opt_merchant, opt_root, &config, &error) ||
       !apply_category_floors (t, &error))
     {
-      g_autofree gchar *lock = g_strconcat (argv[1], ".lock", NULL);
       g_autofree gchar *wal = g_strconcat (argv[1], "-wal", NULL);
       g_autofree gchar *shm = g_strconcat (argv[1], "-shm", NULL);
-      /* Leave nothing half made behind, and never a key that was there before. */
-      if (t != NULL)
-        {
-          g_clear_pointer (&t, offauth_terminal_free);
-          g_unlink (argv[1]);
-          g_unlink (wal);
-          g_unlink (shm);
-          g_unlink (lock);
-          if (!key_existed)
-            g_unlink (key);
-        }
-      return tool_fail (opt_json, TOOL_USAGE, "enroll_failed", "%s", error->message);
+
+      /* Leave nothing half made behind: only what this process created (the database
+       * and, if it was not there before, the key). The lock file stays: removing a lock
+       * that another process may have opened would let two processes hold it. */
+      g_clear_pointer (&t, offauth_terminal_free);
+      g_unlink (argv[1]);
+      g_unlink (wal);
+      g_unlink (shm);
+      if (!key_existed)
+        g_unlink (key);
+      return tool_fail_error (opt_json, error, TOOL_USAGE, "enroll_failed");
     }
   offauth_terminal_get_status (t, &st);
   if (opt_json)
@@ -235,14 +248,14 @@ cmd_config (int argc, char **argv)
   if (argc != 2)
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-terminal config DB [LIMIT OPTIONS]"));
   if ((t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   offauth_terminal_get_status (t, &st);
   config = st.config;
   offauth_terminal_status_clear (&st);
   if (!apply_limits (&config))
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("limits are whole numbers"));
   if (!offauth_terminal_set_config (t, &config, &error) || !apply_category_floors (t, &error))
-    return tool_fail (opt_json, TOOL_USAGE, "config_failed", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "config_failed");
   if (opt_json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -292,7 +305,7 @@ cmd_request (int argc, char **argv)
                       _("usage: offauth-terminal request DB AMOUNT CURRENCY (amount in minor units, "
                         "for example 450 EUR)"));
   if ((t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   text = offauth_terminal_create_request (t, amount, argv[3], &reason, &error);
   if (text == NULL && offauth_reason_is_terminal_state (reason))
     return refused_state (reason);
@@ -322,6 +335,7 @@ print_decision (const OffauthDecision *d)
       json_member_str (b, "reason", offauth_reason_code (d->reason));
       json_member_bool (b, "already_recorded", d->already_recorded || d->reason == OFFAUTH_REASON_ALREADY_RECORDED);
       json_member_bool (b, "garbled", d->garbled);
+      json_member_bool (b, "outcome_unknown", d->outcome_unknown);
       if (d->approved)
         json_member_str (b, "mode", d->mode == OFFAUTH_MODE_ONLINE ? "online" : "offline");
       if (d->amount)
@@ -336,8 +350,12 @@ print_decision (const OffauthDecision *d)
           json_member_int (b, "time", d->time);
           tool_json_hex (b, "journal_hash", d->journal_hash, sizeof d->journal_hash);
         }
-      json_member_str (b, "message", d->garbled ? offauth_garbled_message () : offauth_reason_message (d->reason));
-      json_member_str (b, "next_step", d->garbled ? offauth_garbled_next_step () : offauth_reason_next_step (d->reason));
+      json_member_str (b, "message", d->garbled ? offauth_garbled_message ()
+                                     : d->outcome_unknown ? offauth_unknown_outcome_message ()
+                                     : offauth_reason_message (d->reason));
+      json_member_str (b, "next_step", d->garbled ? offauth_garbled_next_step ()
+                                       : d->outcome_unknown ? offauth_unknown_outcome_next_step ()
+                                       : offauth_reason_next_step (d->reason));
       json_member_str (b, "detail", d->detail);
       json_builder_end_object (b);
       tool_print_json (b);
@@ -359,6 +377,9 @@ print_decision (const OffauthDecision *d)
   if (d->garbled)
     g_print ("%s %s [%s: %s]\n", offauth_garbled_message (), offauth_garbled_next_step (),
              offauth_reason_code (d->reason), d->detail);
+  else if (d->outcome_unknown)
+    g_print ("%s %s [%s: %s]\n", offauth_unknown_outcome_message (),
+             offauth_unknown_outcome_next_step (), offauth_reason_code (d->reason), d->detail);
   else if (d->reason == OFFAUTH_REASON_ALREADY_RECORDED)
     g_print (_("This code was used for sale %" PRIu64 " (%s) at %s. %s [%s]\n"), d->sale_number,
              amount, time ? time : "?", offauth_reason_next_step (d->reason), offauth_reason_code (d->reason));
@@ -373,6 +394,7 @@ cmd_authorize (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(OffauthTerminal) t = NULL;
   g_autofree gchar *text = NULL;
+  gsize text_len = 0;
   g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (OffauthSaleLine));
   g_auto(GStrv) split = NULL;
   OffauthDecision d;
@@ -390,10 +412,11 @@ cmd_authorize (int argc, char **argv)
       line.category = opt_lines[i];
       g_array_append_val (lines, line);
     }
-  if ((text = tool_read_arg (argv[2], &error)) == NULL ||
+  /* Every byte goes to the decision: a code followed by a NUL and more is malformed. */
+  if ((text = tool_read_arg_bytes (argv[2], &text_len, &error)) == NULL ||
       (t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
-  offauth_terminal_authorize (t, text, -1, (const OffauthSaleLine *) (gpointer) lines->data, lines->len, &d);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
+  offauth_terminal_authorize (t, text, (gssize) text_len, (const OffauthSaleLine *) (gpointer) lines->data, lines->len, &d);
   print_decision (&d);
   return d.approved ? TOOL_OK : TOOL_REFUSED;
 }
@@ -407,7 +430,7 @@ cmd_revocations (int argc, char **argv)
   if (argc < 3)
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-terminal revocations DB LIST..."));
   if ((t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   for (int i = 2; i < argc; i++)
     {
       g_autofree gchar *text = tool_read_arg (argv[i], &error);
@@ -415,16 +438,16 @@ cmd_revocations (int argc, char **argv)
       g_auto(GStrv) lists = text ? g_strsplit (text, "\n", -1) : NULL;
 
       if (text == NULL)
-        return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+        return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
       for (gsize j = 0; lists[j] != NULL; j++)
         {
           g_strstrip (lists[j]);
           if (lists[j][0] == '\0')
             continue;
           if (!offauth_terminal_load_revocations (t, lists[j], &error))
-            return tool_fail (opt_json, g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED)
+            return tool_fail_error (opt_json, error, g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED)
                                           ? TOOL_USAGE : TOOL_REFUSED,
-                              "refused", "%s", error->message);
+                              "refused");
         }
     }
   tool_print_text (opt_json, "result", opt_json ? "loaded" : _("Revocation lists loaded."));
@@ -442,11 +465,11 @@ cmd_trust (int argc, char **argv)
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-terminal trust DB BUNDLE"));
   if ((text = tool_read_arg (argv[2], &error)) == NULL ||
       (t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   if (!offauth_terminal_load_bundle (t, text, &error))
-    return tool_fail (opt_json, g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED)
+    return tool_fail_error (opt_json, error, g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED)
                                   ? TOOL_USAGE : TOOL_REFUSED,
-                      "refused", "%s", error->message);
+                      "refused");
   tool_print_text (opt_json, "result", opt_json ? "loaded" : _("Trust bundle loaded."));
   return TOOL_OK;
 }
@@ -463,7 +486,7 @@ cmd_block (int argc, char **argv)
                       _("usage: offauth-terminal block DB CREDENTIAL_ID [--reason TEXT]"));
   if ((t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL ||
       !offauth_terminal_add_negative (t, id, opt_reason ? opt_reason : "blocked by the merchant", &error))
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   tool_print_text (opt_json, "result", opt_json ? "blocked" : _("The credential is on the negative list."));
   return TOOL_OK;
 }
@@ -478,7 +501,7 @@ cmd_accept_clock (int argc, char **argv)
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-terminal accept-clock DB"));
   if ((t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL ||
       !offauth_terminal_accept_clock (t, &error))
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   tool_print_text (opt_json, "result", opt_json ? "accepted" : _("The current clock is accepted and recorded in the journal."));
   return TOOL_OK;
 }
@@ -495,7 +518,7 @@ cmd_status (int argc, char **argv)
   if (argc != 2)
     return tool_fail (opt_json, TOOL_USAGE, "usage", _("usage: offauth-terminal status DB"));
   if ((t = open_terminal (argv[1], OFFAUTH_OPEN_READ_ONLY, &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   offauth_terminal_get_status (t, &st);
   tid = offauth_hex (st.terminal_id, sizeof st.terminal_id);
   head = offauth_hex (st.journal_head, sizeof st.journal_head);
@@ -603,7 +626,7 @@ cmd_journal (int argc, char **argv)
       g_autofree gchar *ckpt = NULL;
 
       if ((t = open_terminal (argv[1], OFFAUTH_OPEN_NO_CHECK | OFFAUTH_OPEN_READ_ONLY, &error)) == NULL)
-        return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+        return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
       ok = offauth_terminal_verify (t, &bad, &error);
       if (ok && opt_checkpoint != NULL)
         ok = (ckpt = tool_read_arg (opt_checkpoint, &error)) != NULL &&
@@ -632,7 +655,7 @@ cmd_journal (int argc, char **argv)
       g_autofree gchar *text = NULL;
       if ((t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL ||
           (text = offauth_terminal_make_checkpoint (t, &error)) == NULL)
-        return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+        return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
       tool_print_text (opt_json, "checkpoint", text);
       return TOOL_OK;
     }
@@ -645,11 +668,11 @@ cmd_journal (int argc, char **argv)
       data.out = out;
       data.b = b;
       if ((t = open_terminal (argv[1], OFFAUTH_OPEN_NO_CHECK | OFFAUTH_OPEN_READ_ONLY, &error)) == NULL)
-        return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+        return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
       if (b != NULL)
         json_builder_begin_array (b);
       if (!offauth_terminal_foreach_record (t, 1, list_record_cb, &data, &error))
-        return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+        return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
       if (b != NULL)
         {
           json_builder_end_array (b);

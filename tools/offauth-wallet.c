@@ -30,7 +30,7 @@ print_public_key (int argc, char **argv, gboolean create)
                       create ? _("usage: offauth-wallet new FILE") : _("usage: offauth-wallet pubkey FILE"));
   w = create ? offauth_wallet_create (argv[1], &error) : offauth_wallet_open (argv[1], &error);
   if (w == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   pk = offauth_wallet_public_key_text (w);
   tool_print_text (opt_json, "public_key", pk);
   return TOOL_OK;
@@ -65,12 +65,12 @@ cmd_pay (int argc, char **argv)
   if ((cred = tool_read_arg (argv[2], &error)) == NULL ||
       (req = tool_read_arg (argv[3], &error)) == NULL ||
       (w = offauth_wallet_open (argv[1], &error)) == NULL)
-    return tool_fail (opt_json, TOOL_USAGE, "bad_input", "%s", error->message);
+    return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   text = offauth_wallet_pay (w, cred, req, &p, &error);
   if (text == NULL)
-    return tool_fail (opt_json, g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED)
+    return tool_fail_error (opt_json, error, g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED)
                                   ? TOOL_USAGE : TOOL_REFUSED,
-                      "refused", "%s", error->message);
+                      "refused");
   amount = money_format_amount (p.request.amount, p.request.currency);
   if (opt_json)
     {
@@ -82,8 +82,7 @@ cmd_pay (int argc, char **argv)
       json_builder_add_string_value (b, text);
       json_builder_set_member_name (b, "merchant_id");
       json_builder_add_string_value (b, p.request.merchant_id);
-      json_builder_set_member_name (b, "amount");
-      json_builder_add_int_value (b, (gint64) p.request.amount);
+      tool_json_u64 (b, "amount", p.request.amount);
       json_builder_set_member_name (b, "currency");
       json_builder_add_string_value (b, p.request.currency);
       json_builder_set_member_name (b, "counter");

@@ -59,12 +59,31 @@ tool_fail (gboolean    json,
   return status;
 }
 
-/* A message argument is the text itself (OA1...), "-" for standard input, or a file. */
+int
+tool_fail_error (gboolean      json,
+                 const GError *error,
+                 int           status,
+                 const char   *code)
+{
+  if (g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STORAGE) ||
+      g_error_matches (error, OFFAUTH_ERROR, OFFAUTH_ERROR_IO))
+    return tool_fail (json, TOOL_REFUSED, "storage_unavailable", "%s", error->message);
+  return tool_fail (json, status, code, "%s", error->message);
+}
+
+static gboolean
+is_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
 gchar *
-tool_read_arg (const char  *arg,
-               GError     **error)
+tool_read_arg_bytes (const char  *arg,
+                     gsize       *len,
+                     GError     **error)
 {
   gchar *contents = NULL;
+  gsize n = 0, start = 0;
 
   if (arg == NULL)
     {
@@ -72,20 +91,50 @@ tool_read_arg (const char  *arg,
       return NULL;
     }
   if (g_str_has_prefix (arg, "OA1"))
-    return g_strdup (arg);
+    {
+      *len = strlen (arg);
+      return g_strdup (arg);
+    }
   if (strcmp (arg, "-") == 0)
     {
       GString *s = g_string_new (NULL);
       char buf[4096];
-      size_t n;
-      while ((n = fread (buf, 1, sizeof buf, stdin)) > 0)
-        g_string_append_len (s, buf, (gssize) n);
+      size_t got;
+      while ((got = fread (buf, 1, sizeof buf, stdin)) > 0)
+        g_string_append_len (s, buf, (gssize) got);
+      n = s->len;
       contents = g_string_free (s, FALSE);
     }
-  else if (!g_file_get_contents (arg, &contents, NULL, error))
+  else if (!g_file_get_contents (arg, &contents, &n, error))
     return NULL;
-  /* Files and pipes end in a newline or spaces; the code itself has none. */
-  return g_strstrip (contents);
+  /* Files and pipes end in a newline or spaces; the code itself has none. By length, not
+   * by strlen: what follows a NUL byte is part of the input too. */
+  while (n > 0 && is_space (contents[n - 1]))
+    n--;
+  while (start < n && is_space (contents[start]))
+    start++;
+  memmove (contents, contents + start, n - start);
+  contents[n - start] = '\0';
+  *len = n - start;
+  return contents;
+}
+
+gchar *
+tool_read_arg (const char  *arg,
+               GError     **error)
+{
+  gsize len;
+  g_autofree gchar *text = tool_read_arg_bytes (arg, &len, error);
+
+  if (text == NULL)
+    return NULL;
+  if (memchr (text, '\0', len) != NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                   _("the message contains a NUL byte"));
+      return NULL;
+    }
+  return g_steal_pointer (&text);
 }
 
 gboolean
@@ -112,17 +161,60 @@ tool_now (void)
   return (guint64) (g_get_real_time () / G_USEC_PER_SEC);
 }
 
+/* Numbers of 2^63 and above travel through the builder as a string between two markers
+ * that no other member can hold (a control character is escaped by the generator as
+ * \u0001), and are put back as bare digits in the text. */
+#define U64_MARK "\001u64:"
+#define U64_MARK_JSON "\"\\u0001u64:"
+
+void
+tool_json_u64 (JsonBuilder *b,
+               const char  *name,
+               guint64      v)
+{
+  json_builder_set_member_name (b, name);
+  if (v <= G_MAXINT64)
+    json_builder_add_int_value (b, (gint64) v);
+  else
+    {
+      g_autofree gchar *marked = g_strdup_printf (U64_MARK "%" G_GUINT64_FORMAT, v);
+      json_builder_add_string_value (b, marked);
+    }
+}
+
 void
 tool_print_json (JsonBuilder *builder)
 {
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = json_builder_get_root (builder);
   g_autofree gchar *text = NULL;
+  GString *out;
+  const char *p, *mark;
 
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, FALSE);
   text = json_generator_to_data (gen, NULL);
-  g_print ("%s\n", text);
+  out = g_string_new (NULL);
+  for (p = text; (mark = strstr (p, U64_MARK_JSON)) != NULL;)
+    {
+      const char *digits = mark + strlen (U64_MARK_JSON);
+      const char *end = digits + strspn (digits, "0123456789");
+
+      g_string_append_len (out, p, mark - p);
+      if (*end == '"' && end > digits)
+        {
+          g_string_append_len (out, digits, end - digits);
+          p = end + 1;
+        }
+      else
+        {
+          g_string_append_len (out, mark, digits - mark);
+          p = digits;
+        }
+    }
+  g_string_append (out, p);
+  g_print ("%s\n", out->str);
+  g_string_free (out, TRUE);
 }
 
 void

@@ -23,13 +23,33 @@ int       tool_fail          (gboolean     json,
                               const char  *code,
                               const char  *format,
                               ...) G_GNUC_PRINTF (4, 5);
+/* A message argument: the text itself, "-" for standard input, or a file; stripped of
+ * surrounding white space. A NUL byte inside is refused (the code would end there). */
+/* Fails with what the error says: a storage fault (the database or a key file cannot be
+ * read or written: a full disk, a read-only medium, a file-size limit) is reported as
+ * storage_unavailable with status 1, whatever the command; any other error with the
+ * status and code given. */
+int       tool_fail_error    (gboolean      json,
+                              const GError *error,
+                              int           status,
+                              const char   *code);
 gchar    *tool_read_arg      (const char  *arg,
                               GError     **error);
+/* The same, keeping every byte (NULs included) for the engine to judge: *len is the
+ * length after stripping. */
+gchar    *tool_read_arg_bytes (const char  *arg,
+                               gsize       *len,
+                               GError     **error);
 gboolean  tool_parse_u64     (const char  *text,
                               guint64     *out);
 guint64   tool_now           (void);
 gboolean  tool_fixed_now     (guint64     *out);
 void      tool_print_json    (JsonBuilder *builder);
+/* An unsigned 64-bit number, exactly: json-glib has only gint64, so values of 2^63 and
+ * above are written through tool_print_json() as their decimal digits. */
+void      tool_json_u64      (JsonBuilder *builder,
+                              const char  *name,
+                              guint64      value);
 void      tool_json_hex      (JsonBuilder *builder,
                               const char  *name,
                               const guint8 *data,

@@ -144,11 +144,15 @@ offauth_pay_page_authorized_cb (GObject      *source,
       till_payment_task_cancel (self->task);
       return;
     }
-  if (d.garbled && !cancelled)
+  if ((d.garbled || d.outcome_unknown) && !cancelled)
     {
-      /* Not a refusal: the code was cut short or misread. The request stays, and the same
-       * code scanned again is decided again. */
-      g_autofree gchar *msg = g_strdup_printf ("%s %s", offauth_garbled_message (), offauth_garbled_next_step ());
+      /* Not a refusal: the code was cut short or misread, or its sale could not be confirmed
+       * (it may be recorded). The request stays, and the same code scanned again is decided
+       * again: "already paid" if the sale is there. */
+      g_autofree gchar *msg =
+        d.garbled ? g_strdup_printf ("%s %s", offauth_garbled_message (), offauth_garbled_next_step ())
+                  : g_strdup_printf ("%s %s", offauth_unknown_outcome_message (),
+                                     offauth_unknown_outcome_next_step ());
       g_autofree gchar *next = g_steal_pointer (&self->pending);
 
       g_clear_pointer (&self->last_scan, g_free);

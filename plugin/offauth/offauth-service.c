@@ -1,8 +1,10 @@
-/* offauth-service.c
+/* offauth-service.c: the plugin's one terminal per process, behind its worker.
  *
- * One terminal per process. Every call into the engine runs on a worker thread under one
- * lock, so that the fsync of each sale never blocks the screen; results and status come
- * back to the main thread.
+ * Every call into the engine runs on the worker (offauth-worker.c), the open with its
+ * journal check first, so that neither a sale's fsync nor a start-up check ever blocks the
+ * screen; each call is one job at its priority, followed by the status it leaves, which
+ * comes back to the main thread as properties. The journal verification reads on a
+ * read-only connection of its own, beside the worker.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,29 +13,70 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 
-#include "offauth-service.h"
+#include "offauth-demo.h"
+#include "offauth-service-private.h"
+#include "offauth-settings.h"
+#include "offauth-worker.h"
 
 struct _OffauthService
 {
   GObject                parent_instance;
 
-  GMutex                 lock;         /* guards terminal and wallet */
-  OffauthTerminal       *terminal;
-  OffauthWallet         *wallet;       /* demo only */
-  gchar                 *credential;   /* demo only */
+  OffauthWorker         *worker;
+  OffauthDemo           *demo;         /* demo only; the worker's once the open is queued */
+  gchar                 *db_path;      /* set once, read on any thread */
 
+  /* The main thread's */
   GMainContext          *main_context;
-  gchar                 *db_path;
-  gchar                 *error;
-  gboolean               demo;
-  OffauthTerminalStatus  status;       /* main thread's copy */
+  OffauthServiceState    state;
+  GError                *error;
+  OffauthTerminalStatus  status;
+  GPtrArray             *after_open;   /* verifications asked for while STARTING */
 };
 
 G_DEFINE_FINAL_TYPE (OffauthService, offauth_service, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (OffauthServiceState, offauth_service_state,
+                    G_DEFINE_ENUM_VALUE (OFFAUTH_SERVICE_STARTING, "starting"),
+                    G_DEFINE_ENUM_VALUE (OFFAUTH_SERVICE_READY, "ready"),
+                    G_DEFINE_ENUM_VALUE (OFFAUTH_SERVICE_FAILED, "failed"))
+
+static OffauthTerminalStatus *
+offauth_service_status_copy (const OffauthTerminalStatus *status)
+{
+  OffauthTerminalStatus *copy = g_memdup2 (status, sizeof *status);
+
+  copy->root_fingerprint = g_strdup (status->root_fingerprint);
+  return copy;
+}
+
+static void
+offauth_service_status_free (OffauthTerminalStatus *status)
+{
+  offauth_terminal_status_clear (status);
+  g_free (status);
+}
+
+G_DEFINE_BOXED_TYPE (OffauthTerminalStatus, offauth_terminal_status,
+                     offauth_service_status_copy, offauth_service_status_free)
+
+enum
+{
+  PROP_0,
+  PROP_STATE,
+  PROP_STATUS,
+  PROP_ERROR,
+  PROP_DB_PATH,
+  PROP_DEMO,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 enum
 {
@@ -44,26 +87,75 @@ enum
 static guint signals[N_SIGNALS];
 
 static void
+offauth_service_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  OffauthService *self = OFFAUTH_SERVICE (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_STATUS:
+      g_value_set_boxed (value, &self->status);
+      break;
+    case PROP_ERROR:
+      g_value_set_string (value, offauth_service_get_error (self));
+      break;
+    case PROP_DB_PATH:
+      g_value_set_string (value, self->db_path);
+      break;
+    case PROP_DEMO:
+      g_value_set_boolean (value, self->demo != NULL);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 offauth_service_finalize (GObject *object)
 {
   OffauthService *self = OFFAUTH_SERVICE (object);
 
-  g_clear_pointer (&self->terminal, offauth_terminal_free);
-  g_clear_pointer (&self->wallet, offauth_wallet_free);
-  g_free (self->credential);
+  /* Joins the worker thread; the demo is the worker's until then. */
+  g_clear_object (&self->worker);
+  g_clear_pointer (&self->demo, offauth_demo_free);
+  g_clear_pointer (&self->after_open, g_ptr_array_unref);
+  g_clear_error (&self->error);
   g_free (self->db_path);
-  g_free (self->error);
   offauth_terminal_status_clear (&self->status);
   g_main_context_unref (self->main_context);
-  g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (offauth_service_parent_class)->finalize (object);
 }
 
 static void
 offauth_service_class_init (OffauthServiceClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = offauth_service_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->get_property = offauth_service_get_property;
+  object_class->finalize = offauth_service_finalize;
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, OFFAUTH_TYPE_SERVICE_STATE, OFFAUTH_SERVICE_STARTING,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATUS] =
+    g_param_spec_boxed ("status", NULL, NULL, OFFAUTH_TYPE_TERMINAL_STATUS,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ERROR] =
+    g_param_spec_string ("error", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DB_PATH] =
+    g_param_spec_string ("db-path", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DEMO] =
+    g_param_spec_boolean ("demo", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Going away once the views use notify::status and notify::state. */
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                    NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
@@ -71,8 +163,10 @@ offauth_service_class_init (OffauthServiceClass *klass)
 static void
 offauth_service_init (OffauthService *self)
 {
-  g_mutex_init (&self->lock);
   self->main_context = g_main_context_ref_thread_default ();
+  self->state = OFFAUTH_SERVICE_STARTING;
+  self->status.state = OFFAUTH_REASON_NOT_ENROLLED;
+  self->after_open = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /* Status goes from the worker to the main thread by copy. */
@@ -81,248 +175,297 @@ typedef struct
 {
   OffauthService        *self;
   OffauthTerminalStatus  status;
-} StatusUpdate;
+} OffauthServiceStatusUpdate;
+
+static void
+offauth_service_set_status (OffauthService              *self,
+                            const OffauthTerminalStatus *status)
+{
+  offauth_terminal_status_clear (&self->status);
+  self->status = *status;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
 
 static gboolean
-apply_status_cb (gpointer data)
+offauth_service_apply_status_cb (gpointer data)
 {
-  StatusUpdate *u = data;
+  OffauthServiceStatusUpdate *u = data;
 
-  offauth_terminal_status_clear (&u->self->status);
-  u->self->status = u->status;
-  g_signal_emit (u->self, signals[CHANGED], 0);
+  offauth_service_set_status (u->self, &u->status);
   g_object_unref (u->self);
   g_free (u);
   return G_SOURCE_REMOVE;
 }
 
-/* Called with the lock held. */
+/* On the worker, after a call. */
 static void
-post_status (OffauthService *self)
+offauth_service_post_status (OffauthService  *self,
+                             OffauthTerminal *terminal)
 {
-  StatusUpdate *u = g_new0 (StatusUpdate, 1);
+  OffauthServiceStatusUpdate *u = g_new0 (OffauthServiceStatusUpdate, 1);
   GSource *source = g_idle_source_new ();
 
   u->self = g_object_ref (self);
-  if (self->terminal != NULL)
-    offauth_terminal_get_status (self->terminal, &u->status);
-  /* Always through the main context's loop, never run here: "changed" updates widgets. */
-  g_source_set_callback (source, apply_status_cb, u, NULL);
+  offauth_terminal_get_status (terminal, &u->status);
+  /* Always through the main context's loop: "notify" and "changed" update widgets. At the
+   * tasks' priority, so that a call's callback finds the status it left. */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, offauth_service_apply_status_cb, u, NULL);
+  g_source_set_static_name (source, "[offauth] status");
   g_source_attach (source, self->main_context);
   g_source_unref (source);
 }
 
-/* The demo: a local issuer, an enrolled terminal and a payer's wallet, in one folder, kept
- * fresh (a new bundle before the old expires, revocation lists every few hours). */
+/* One path for every call: run on the worker at the call's priority, post the status the
+ * call left, complete the task. The task data is the call's. */
 
-static gchar *
-read_text (const char *path)
+typedef struct
 {
-  gchar *text = NULL;
+  OffauthWorkerPriority priority;
+  gboolean (*run) (OffauthService  *self,
+                   OffauthTerminal *terminal,
+                   gpointer         data,
+                   GError         **error);
+} OffauthServiceCall;
 
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return NULL;
-  return g_strstrip (text);
+static gboolean
+offauth_service_call_job (OffauthWorker   *worker,
+                          OffauthTerminal *terminal,
+                          GTask           *task,
+                          gpointer         user_data)
+{
+  const OffauthServiceCall *call = user_data;
+  OffauthService *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  gboolean ok;
+
+  if (terminal == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "%s",
+                               _("The offline terminal is not open"));
+      return FALSE;
+    }
+  ok = call->run (self, terminal, g_task_get_task_data (task), &error);
+  offauth_service_post_status (self, terminal);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+  return FALSE;
+}
+
+static void
+offauth_service_call (OffauthService           *self,
+                      GTask                    *task,
+                      const OffauthServiceCall *call)
+{
+  offauth_worker_push (self->worker, call->priority, task, offauth_service_call_job, (gpointer) call);
+}
+
+/* Opening: the first job, before anything else. */
+
+typedef struct
+{
+  OffauthService  *self;
+  OffauthTerminal *terminal;
+  GError          *error;
+} OffauthServiceOpen;
+
+/* The open reads the whole journal for its check (seconds at a million sales) while the
+ * window draws its first frames: it runs on a thread of its own at a lower CPU priority,
+ * which the worker waits for. (The worker itself keeps its priority for the sales: an
+ * unprivileged thread cannot raise its priority again.) */
+static gpointer
+offauth_service_open_thread (gpointer data)
+{
+  OffauthServiceOpen *open = data;
+  OffauthService *self = open->self;
+
+#ifdef __linux__
+  /* On Linux, PRIO_PROCESS with a thread id sets that thread's nice value only. */
+  setpriority (PRIO_PROCESS, (id_t) gettid (), 10);
+#endif
+  if (self->demo != NULL)
+    open->terminal = offauth_demo_open (self->demo, &open->error);
+  /* A kiosk is enrolled by the operator (offauth-terminal init); an empty database made
+   * here would only be in the way. */
+  else if (!g_file_test (self->db_path, G_FILE_TEST_EXISTS))
+    g_set_error (&open->error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                 _("This kiosk is not enrolled for offline payments. The merchant "
+                   "enrols it with: offauth-terminal init %s --trust BUNDLE "
+                   "--merchant ID --root FINGERPRINT"), self->db_path);
+  else
+    open->terminal = offauth_terminal_open (self->db_path, OFFAUTH_OPEN_DEFAULT, &open->error);
+  return NULL;
 }
 
 static gboolean
-demo_prepare (OffauthService *self,
-              const char     *dir,
-              GError        **error)
+offauth_service_open_job (OffauthWorker   *worker,
+                          OffauthTerminal *terminal,
+                          GTask           *task,
+                          gpointer         user_data)
 {
-  g_autofree gchar *issuer_dir = g_build_filename (dir, "issuer", NULL);
-  g_autofree gchar *wallet_path = g_build_filename (dir, "payer.wallet", NULL);
-  g_autofree gchar *cred_path = g_build_filename (dir, "credential.txt", NULL);
-  g_autoptr(OffauthIssuer) issuer = NULL;
-  g_autoptr(GPtrArray) lists = NULL;
-  g_autofree gchar *fpr = NULL;
-  OffauthTerminalStatus st;
-  OffauthCredential cred;
-  guint64 now = (guint64) (g_get_real_time () / G_USEC_PER_SEC);
-  gboolean fresh;
+  OffauthServiceOpen open = { g_task_get_source_object (task), NULL, NULL };
+  OffauthTerminalStatus *status;
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
+  g_thread_join (g_thread_new ("offauth-open", offauth_service_open_thread, &open));
+  if (open.terminal == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create %s", dir);
+      g_task_return_error (task, open.error);
       return FALSE;
     }
-  issuer = g_file_test (issuer_dir, G_FILE_TEST_IS_DIR) ? offauth_issuer_open (issuer_dir, error)
-                                                        : offauth_issuer_create (issuer_dir, 365, 0, error);
-  if (issuer == NULL)
-    return FALSE;
-  fpr = offauth_issuer_root_fingerprint (issuer);
-
-  fresh = !g_file_test (self->db_path, G_FILE_TEST_EXISTS);
-  self->terminal = offauth_terminal_open (self->db_path, OFFAUTH_OPEN_DEFAULT, error);
-  if (self->terminal == NULL)
-    return FALSE;
-  offauth_terminal_get_status (self->terminal, &st);
-  if (fresh || !st.enrolled)
-    {
-      g_autofree gchar *bundle = offauth_issuer_bundle (issuer, 30, error);
-      /* The demo stall sells alcohol: above €20.00 of it, a sale needs an online check. */
-      if (bundle == NULL ||
-          !offauth_terminal_enroll (self->terminal, bundle, "festival-demo", fpr, NULL, error) ||
-          !offauth_terminal_set_category_floor (self->terminal, "alcohol", 2000, error))
-        {
-          offauth_terminal_status_clear (&st);
-          return FALSE;
-        }
-    }
-  else if (st.bundle_expires_at < now + 7 * 86400)
-    {
-      g_autofree gchar *bundle = offauth_issuer_bundle (issuer, 30, error);
-      if (bundle == NULL || !offauth_terminal_load_bundle (self->terminal, bundle, error))
-        {
-          offauth_terminal_status_clear (&st);
-          return FALSE;
-        }
-    }
-  /* Fresh revocation lists, as a connected kiosk would fetch them. */
-  if (fresh || st.n_revocation_lists == 0 || st.oldest_revocation_issued_at + 6 * 3600 < now)
-    {
-      lists = offauth_issuer_revocation_lists (issuer, 24, error);
-      if (lists == NULL)
-        {
-          offauth_terminal_status_clear (&st);
-          return FALSE;
-        }
-      for (guint i = 0; i < lists->len; i++)
-        if (!offauth_terminal_load_revocations (self->terminal, lists->pdata[i], error))
-          {
-            offauth_terminal_status_clear (&st);
-            return FALSE;
-          }
-    }
-  offauth_terminal_status_clear (&st);
-
-  self->wallet = g_file_test (wallet_path, G_FILE_TEST_EXISTS) ? offauth_wallet_open (wallet_path, error)
-                                                               : offauth_wallet_create (wallet_path, error);
-  if (self->wallet == NULL)
-    return FALSE;
-  self->credential = read_text (cred_path);
-  if (self->credential == NULL || !offauth_credential_parse_text (&cred, self->credential, NULL) ||
-      cred.not_after < now + 86400)
-    {
-      OffauthCredentialSpec spec = { 0 };
-
-      spec.payer_public_key = offauth_wallet_public_key (self->wallet);
-      spec.currency = "EUR";
-      spec.per_payment_limit = 5000;
-      spec.offline_total_limit = 50000;
-      spec.max_offline_count = 100;
-      spec.days = 30;
-      g_free (self->credential);
-      self->credential = offauth_issuer_credential (issuer, &spec, error);
-      if (self->credential == NULL ||
-          !offauth_write_file_atomic (cred_path, self->credential, strlen (self->credential), 0600, error))
-        return FALSE;
-    }
-  return TRUE;
+  offauth_worker_set_terminal (worker, open.terminal);
+  status = g_new0 (OffauthTerminalStatus, 1);
+  offauth_terminal_get_status (open.terminal, status);
+  g_task_return_pointer (task, status, (GDestroyNotify) offauth_service_status_free);
+  return FALSE;
 }
 
-static OffauthService *
-service_new (GSettings *settings,
-             gboolean   demo)
+static void offauth_service_verify_start (OffauthService *self, GTask *task);
+
+static void
+offauth_service_opened_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  OffauthService *self = OFFAUTH_SERVICE (source);
+  g_autoptr(GPtrArray) waiting = NULL;
+  OffauthTerminalStatus *status;
+
+  status = g_task_propagate_pointer (G_TASK (result), &self->error);
+  g_object_freeze_notify (G_OBJECT (self));
+  self->state = status != NULL ? OFFAUTH_SERVICE_READY : OFFAUTH_SERVICE_FAILED;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  if (status != NULL)
+    {
+      offauth_service_set_status (self, status);
+      g_free (status);
+    }
+  else
+    {
+      g_message ("Offline payments: %s", self->error->message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+      g_signal_emit (self, signals[CHANGED], 0);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+
+  waiting = g_steal_pointer (&self->after_open);
+  self->after_open = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < waiting->len; i++)
+    offauth_service_verify_start (self, waiting->pdata[i]);
+}
+
+OffauthService *
+_offauth_service_new (GSettings *host_settings,
+                      GSettings *settings,
+                      gboolean   demo)
 {
   OffauthService *self = g_object_new (OFFAUTH_TYPE_SERVICE, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *configured = settings ? g_settings_get_string (settings, "terminal-db") : NULL;
+  g_autoptr(GTask) open = NULL;
 
-  self->demo = demo;
+  offauth_settings_migrate (host_settings, settings);
   if (demo)
     {
-      const char *env = g_getenv ("TILL_DEMO_DIR");
-      g_autofree gchar *dir = env ? g_strdup (env) : g_build_filename (g_get_user_data_dir (), "till", "demo", NULL);
-
-      self->db_path = g_build_filename (dir, "terminal.db", NULL);
-      if (!demo_prepare (self, dir, &error))
-        {
-          self->error = g_strdup (error->message);
-          g_clear_pointer (&self->terminal, offauth_terminal_free);
-        }
+      self->demo = offauth_demo_new (g_getenv ("TILL_DEMO_DIR"));
+      self->db_path = g_strdup (offauth_demo_get_db_path (self->demo));
     }
   else
     {
-      self->db_path = configured && *configured ? g_strdup (configured)
-                                                : g_build_filename (g_get_user_data_dir (), "till", "terminal.db", NULL);
-      /* A kiosk is enrolled by the operator (offauth-terminal init); an empty database
-       * made here would only be in the way. */
-      if (!g_file_test (self->db_path, G_FILE_TEST_EXISTS))
-        self->error = g_strdup_printf (_("This kiosk is not enrolled for offline payments. The merchant "
-                                         "enrols it with: offauth-terminal init %s --trust BUNDLE "
-                                         "--merchant ID --root FINGERPRINT"), self->db_path);
-      else if ((self->terminal = offauth_terminal_open (self->db_path, OFFAUTH_OPEN_DEFAULT, &error)) == NULL)
-        self->error = g_strdup (error->message);
+      g_autofree gchar *configured = settings ? g_settings_get_string (settings, "terminal-db") : NULL;
+
+      self->db_path = configured && *configured
+                        ? g_steal_pointer (&configured)
+                        : g_build_filename (g_get_user_data_dir (), "till", "terminal.db", NULL);
     }
-  if (self->error != NULL)
-    g_message ("Offline payments: %s", self->error);
-  if (self->terminal != NULL)
-    offauth_terminal_get_status (self->terminal, &self->status);
-  else
-    self->status.state = OFFAUTH_REASON_NOT_ENROLLED;
+  self->worker = offauth_worker_new ();
+  open = g_task_new (self, NULL, offauth_service_opened_cb, NULL);
+  g_task_set_source_tag (open, _offauth_service_new);
+  offauth_worker_push (self->worker, OFFAUTH_WORKER_OPEN, open, offauth_service_open_job, NULL);
   return self;
 }
 
 OffauthService *
-offauth_service_get (GSettings *settings,
+offauth_service_get (GSettings *host_settings,
                      gboolean   demo)
 {
   static OffauthService *service;
 
   /* Lives as long as the process: the terminal's lock goes with it. */
   if (service == NULL)
-    service = service_new (settings, demo);
+    {
+      g_autoptr(GSettings) settings = offauth_settings_new ();
+
+      service = _offauth_service_new (host_settings, settings, demo);
+    }
   return service;
+}
+
+OffauthServiceState
+offauth_service_get_state (OffauthService *self)
+{
+  g_return_val_if_fail (OFFAUTH_IS_SERVICE (self), OFFAUTH_SERVICE_FAILED);
+
+  return self->state;
 }
 
 const OffauthTerminalStatus *
 offauth_service_get_status (OffauthService *self)
 {
+  g_return_val_if_fail (OFFAUTH_IS_SERVICE (self), NULL);
+
   return &self->status;
 }
 
 const char *
 offauth_service_get_db_path (OffauthService *self)
 {
+  g_return_val_if_fail (OFFAUTH_IS_SERVICE (self), NULL);
+
   return self->db_path;
 }
 
 const char *
 offauth_service_get_error (OffauthService *self)
 {
-  return self->error;
+  g_return_val_if_fail (OFFAUTH_IS_SERVICE (self), NULL);
+
+  return self->error != NULL ? self->error->message : NULL;
 }
 
 gboolean
 offauth_service_is_demo (OffauthService *self)
 {
-  return self->demo;
+  g_return_val_if_fail (OFFAUTH_IS_SERVICE (self), FALSE);
+
+  return self->demo != NULL;
 }
 
-static void
-refresh_thread (GTask        *task,
-                gpointer      source,
-                gpointer      data,
-                GCancellable *cancellable)
+/* Status: the wrapper posts it. */
+
+static gboolean
+offauth_service_refresh_run (OffauthService  *self,
+                             OffauthTerminal *terminal,
+                             gpointer         data,
+                             GError         **error)
 {
-  OffauthService *self = source;
-
-  g_mutex_lock (&self->lock);
-  post_status (self);
-  g_mutex_unlock (&self->lock);
-  g_task_return_boolean (task, TRUE);
+  return TRUE;
 }
+
+static const OffauthServiceCall refresh_call = { OFFAUTH_WORKER_STATUS, offauth_service_refresh_run };
 
 void
 offauth_service_refresh (OffauthService *self)
 {
   g_autoptr(GTask) task = NULL;
 
-  if (self->terminal == NULL)
+  g_return_if_fail (OFFAUTH_IS_SERVICE (self));
+
+  if (self->state == OFFAUTH_SERVICE_FAILED)
     return;
   task = g_task_new (self, NULL, NULL, NULL);
-  g_task_run_in_thread (task, refresh_thread);
+  g_task_set_source_tag (task, offauth_service_refresh);
+  offauth_service_call (self, task, &refresh_call);
 }
 
 /* Requests */
@@ -333,38 +476,32 @@ typedef struct
   gchar        *currency;
   gchar        *text;
   OffauthReason reason;
-} RequestData;
+} OffauthServiceRequest;
 
 static void
-request_data_free (RequestData *d)
+offauth_service_request_free (OffauthServiceRequest *d)
 {
   g_free (d->currency);
   g_free (d->text);
   g_free (d);
 }
 
-static void
-request_thread (GTask        *task,
-                gpointer      source,
-                gpointer      data,
-                GCancellable *cancellable)
+static gboolean
+offauth_service_request_run (OffauthService  *self,
+                             OffauthTerminal *terminal,
+                             gpointer         data,
+                             GError         **error)
 {
-  OffauthService *self = source;
-  RequestData *d = data;
-  GError *error = NULL;
+  OffauthServiceRequest *d = data;
 
-  g_mutex_lock (&self->lock);
-  d->text = offauth_terminal_create_request (self->terminal, d->amount, d->currency, &d->reason, &error);
-  post_status (self);
-  g_mutex_unlock (&self->lock);
-  if (d->text == NULL && d->reason == OFFAUTH_REASON_NONE)
-    g_task_return_error (task, error);
-  else
-    {
-      g_clear_error (&error);
-      g_task_return_boolean (task, TRUE);
-    }
+  d->text = offauth_terminal_create_request (terminal, d->amount, d->currency, &d->reason, error);
+  /* A refusal (paused) is a result, not an error. */
+  if (d->text == NULL && d->reason != OFFAUTH_REASON_NONE)
+    g_clear_error (error);
+  return d->text != NULL || d->reason != OFFAUTH_REASON_NONE;
 }
+
+static const OffauthServiceCall request_call = { OFFAUTH_WORKER_SALE, offauth_service_request_run };
 
 void
 offauth_service_request_async (OffauthService      *self,
@@ -374,20 +511,19 @@ offauth_service_request_async (OffauthService      *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  RequestData *d = g_new0 (RequestData, 1);
+  g_autoptr(GTask) task = NULL;
+  OffauthServiceRequest *d;
 
+  g_return_if_fail (OFFAUTH_IS_SERVICE (self));
+  g_return_if_fail (currency != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, offauth_service_request_async);
+  d = g_new0 (OffauthServiceRequest, 1);
   d->amount = amount;
   d->currency = g_strdup (currency);
-  g_task_set_task_data (task, d, (GDestroyNotify) request_data_free);
-  if (self->terminal == NULL)
-    {
-      d->reason = OFFAUTH_REASON_NOT_ENROLLED;
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  g_task_run_in_thread (task, request_thread);
+  g_task_set_task_data (task, d, (GDestroyNotify) offauth_service_request_free);
+  offauth_service_call (self, task, &request_call);
 }
 
 gchar *
@@ -396,10 +532,25 @@ offauth_service_request_finish (OffauthService  *self,
                                 OffauthReason   *reason,
                                 GError         **error)
 {
-  RequestData *d = g_task_get_task_data (G_TASK (result));
+  OffauthServiceRequest *d = g_task_get_task_data (G_TASK (result));
+  GError *local = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), error))
-    return NULL;
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == offauth_service_request_async, NULL);
+
+  *reason = OFFAUTH_REASON_NONE;
+  if (!g_task_propagate_boolean (G_TASK (result), &local))
+    {
+      /* Not open: the terminal refuses, as an unenrolled one does ("error" says why). */
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED))
+        {
+          *reason = OFFAUTH_REASON_NOT_ENROLLED;
+          g_error_free (local);
+        }
+      else
+        g_propagate_error (error, local);
+      return NULL;
+    }
   *reason = d->reason;
   return g_steal_pointer (&d->text);
 }
@@ -409,38 +560,34 @@ offauth_service_request_finish (OffauthService  *self,
 typedef struct
 {
   gchar           *text;
-  GArray          *categories;   /* gchar * */
+  GStrv            categories;
   GArray          *lines;        /* OffauthSaleLine pointing into categories */
   OffauthDecision  decision;
-} AuthorizeData;
+} OffauthServiceAuthorize;
 
 static void
-authorize_data_free (AuthorizeData *d)
+offauth_service_authorize_free (OffauthServiceAuthorize *d)
 {
   g_free (d->text);
-  for (guint i = 0; i < d->categories->len; i++)
-    g_free (g_array_index (d->categories, gchar *, i));
-  g_array_unref (d->categories);
+  g_strfreev (d->categories);
   g_array_unref (d->lines);
   g_free (d);
 }
 
-static void
-authorize_thread (GTask        *task,
-                  gpointer      source,
-                  gpointer      data,
-                  GCancellable *cancellable)
+static gboolean
+offauth_service_authorize_run (OffauthService  *self,
+                               OffauthTerminal *terminal,
+                               gpointer         data,
+                               GError         **error)
 {
-  OffauthService *self = source;
-  AuthorizeData *d = data;
+  OffauthServiceAuthorize *d = data;
 
-  g_mutex_lock (&self->lock);
-  offauth_terminal_authorize (self->terminal, d->text, -1, (const OffauthSaleLine *) (gpointer) d->lines->data,
+  offauth_terminal_authorize (terminal, d->text, -1, (const OffauthSaleLine *) (gpointer) d->lines->data,
                               d->lines->len, &d->decision);
-  post_status (self);
-  g_mutex_unlock (&self->lock);
-  g_task_return_boolean (task, TRUE);
+  return TRUE;
 }
+
+static const OffauthServiceCall authorize_call = { OFFAUTH_WORKER_SALE, offauth_service_authorize_run };
 
 void
 offauth_service_authorize_async (OffauthService        *self,
@@ -451,28 +598,27 @@ offauth_service_authorize_async (OffauthService        *self,
                                  GAsyncReadyCallback    callback,
                                  gpointer               user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  AuthorizeData *d = g_new0 (AuthorizeData, 1);
+  g_autoptr(GTask) task = NULL;
+  OffauthServiceAuthorize *d;
 
+  g_return_if_fail (OFFAUTH_IS_SERVICE (self));
+  g_return_if_fail (payment_text != NULL);
+  g_return_if_fail (lines != NULL || n_lines == 0);
+
+  task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, offauth_service_authorize_async);
+  d = g_new0 (OffauthServiceAuthorize, 1);
   d->text = g_strdup (payment_text);
-  d->categories = g_array_new (FALSE, FALSE, sizeof (gchar *));
-  d->lines = g_array_new (FALSE, FALSE, sizeof (OffauthSaleLine));
+  d->categories = g_new0 (gchar *, n_lines + 1);
+  d->lines = g_array_sized_new (FALSE, FALSE, sizeof (OffauthSaleLine), (guint) n_lines);
   for (gsize i = 0; i < n_lines; i++)
     {
-      gchar *category = g_strdup (lines[i].category);
-      OffauthSaleLine line = { category, lines[i].amount };
-      g_array_append_val (d->categories, category);
+      OffauthSaleLine line = { d->categories[i] = g_strdup (lines[i].category), lines[i].amount };
+
       g_array_append_val (d->lines, line);
     }
-  g_task_set_task_data (task, d, (GDestroyNotify) authorize_data_free);
-  if (self->terminal == NULL)
-    {
-      d->decision.reason = OFFAUTH_REASON_NOT_ENROLLED;
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  g_task_run_in_thread (task, authorize_thread);
+  g_task_set_task_data (task, d, (GDestroyNotify) offauth_service_authorize_free);
+  offauth_service_call (self, task, &authorize_call);
 }
 
 gboolean
@@ -481,49 +627,194 @@ offauth_service_authorize_finish (OffauthService   *self,
                                   OffauthDecision  *decision,
                                   GError          **error)
 {
-  AuthorizeData *d = g_task_get_task_data (G_TASK (result));
+  OffauthServiceAuthorize *d = g_task_get_task_data (G_TASK (result));
+  GError *local = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), error))
-    return FALSE;
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == offauth_service_authorize_async, FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), &local))
+    {
+      /* Not open: declined as an unenrolled terminal declines. */
+      if (!g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED))
+        {
+          g_propagate_error (error, local);
+          return FALSE;
+        }
+      g_error_free (local);
+      memset (&d->decision, 0, sizeof d->decision);
+      d->decision.reason = OFFAUTH_REASON_NOT_ENROLLED;
+    }
   *decision = d->decision;
   return TRUE;
 }
 
-/* Journal verification and the clock */
+/* The clock */
+
+static gboolean
+offauth_service_accept_clock_run (OffauthService  *self,
+                                  OffauthTerminal *terminal,
+                                  gpointer         data,
+                                  GError         **error)
+{
+  return offauth_terminal_accept_clock (terminal, error);
+}
+
+static const OffauthServiceCall accept_clock_call = { OFFAUTH_WORKER_STATUS, offauth_service_accept_clock_run };
+
+void
+offauth_service_accept_clock_async (OffauthService      *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (OFFAUTH_IS_SERVICE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, offauth_service_accept_clock_async);
+  offauth_service_call (self, task, &accept_clock_call);
+}
+
+gboolean
+offauth_service_accept_clock_finish (OffauthService  *self,
+                                     GAsyncResult    *result,
+                                     GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == offauth_service_accept_clock_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* The demo's payer */
+
+typedef struct
+{
+  gchar *request;
+  gchar *payment;
+} OffauthServiceDemoPay;
 
 static void
-verify_thread (GTask        *task,
-               gpointer      source,
-               gpointer      data,
-               GCancellable *cancellable)
+offauth_service_demo_pay_free (OffauthServiceDemoPay *d)
 {
-  OffauthService *self = source;
+  g_free (d->request);
+  g_free (d->payment);
+  g_free (d);
+}
+
+static gboolean
+offauth_service_demo_pay_run (OffauthService  *self,
+                              OffauthTerminal *terminal,
+                              gpointer         data,
+                              GError         **error)
+{
+  OffauthServiceDemoPay *d = data;
+
+  d->payment = offauth_demo_pay (self->demo, d->request, error);
+  return d->payment != NULL;
+}
+
+static const OffauthServiceCall demo_pay_call = { OFFAUTH_WORKER_SALE, offauth_service_demo_pay_run };
+
+void
+offauth_service_demo_pay_async (OffauthService      *self,
+                                const char          *request_text,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  OffauthServiceDemoPay *d;
+
+  g_return_if_fail (OFFAUTH_IS_SERVICE (self));
+  g_return_if_fail (request_text != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, offauth_service_demo_pay_async);
+  if (self->demo == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s", _("Only the demo has a payer"));
+      return;
+    }
+  d = g_new0 (OffauthServiceDemoPay, 1);
+  d->request = g_strdup (request_text);
+  g_task_set_task_data (task, d, (GDestroyNotify) offauth_service_demo_pay_free);
+  offauth_service_call (self, task, &demo_pay_call);
+}
+
+gchar *
+offauth_service_demo_pay_finish (OffauthService  *self,
+                                 GAsyncResult    *result,
+                                 GError         **error)
+{
+  OffauthServiceDemoPay *d = g_task_get_task_data (G_TASK (result));
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == offauth_service_demo_pay_async, NULL);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  return g_steal_pointer (&d->payment);
+}
+
+/* Journal verification, beside the worker */
+
+static void
+offauth_service_verify_thread (GTask        *task,
+                               gpointer      source,
+                               gpointer      data,
+                               GCancellable *cancellable)
+{
+  const char *db_path = data;
+  g_autoptr(OffauthTerminal) reader = NULL;
   GError *error = NULL;
   gboolean ok;
 
-  g_mutex_lock (&self->lock);
-  ok = offauth_terminal_verify (self->terminal, NULL, &error);
-  g_mutex_unlock (&self->lock);
+  reader = offauth_terminal_open (db_path, OFFAUTH_OPEN_READ_ONLY | OFFAUTH_OPEN_NO_CHECK, &error);
+  if (reader == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* The check reads the journal and its derived tables in one read transaction of its
+   * own, so that sales the worker commits meanwhile do not look like tampering. */
+  ok = offauth_terminal_verify (reader, NULL, &error);
   if (ok)
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
 }
 
+static void
+offauth_service_verify_start (OffauthService *self,
+                              GTask          *task)
+{
+  if (self->state == OFFAUTH_SERVICE_FAILED)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "%s", self->error->message);
+  else
+    g_task_run_in_thread (task, offauth_service_verify_thread);
+}
+
 void
 offauth_service_verify_async (OffauthService      *self,
+                              GCancellable        *cancellable,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GTask) task = NULL;
 
-  if (self->terminal == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "%s",
-                               self->error ? self->error : _("No terminal"));
-      return;
-    }
-  g_task_run_in_thread (task, verify_thread);
+  g_return_if_fail (OFFAUTH_IS_SERVICE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, offauth_service_verify_async);
+  g_task_set_task_data (task, g_strdup (self->db_path), g_free);
+  /* The demo's database may not exist before its open. */
+  if (self->state == OFFAUTH_SERVICE_STARTING)
+    g_ptr_array_add (self->after_open, g_steal_pointer (&task));
+  else
+    offauth_service_verify_start (self, task);
 }
 
 gboolean
@@ -531,25 +822,43 @@ offauth_service_verify_finish (OffauthService  *self,
                                GAsyncResult    *result,
                                GError         **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == offauth_service_verify_async, FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* The synchronous forms, going away: the call runs on the worker while this thread waits
+ * on a context of its own, so that nothing else on this thread runs meanwhile. */
+
+static void
+offauth_service_sync_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+offauth_service_wait (GMainContext  *context,
+                      GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  return *result;
 }
 
 gboolean
 offauth_service_accept_clock (OffauthService  *self,
                               GError         **error)
 {
-  gboolean ok;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GAsyncResult) result = NULL;
 
-  if (self->terminal == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "%s", self->error);
-      return FALSE;
-    }
-  g_mutex_lock (&self->lock);
-  ok = offauth_terminal_accept_clock (self->terminal, error);
-  post_status (self);
-  g_mutex_unlock (&self->lock);
-  return ok;
+  g_main_context_push_thread_default (context);
+  offauth_service_accept_clock_async (self, NULL, offauth_service_sync_cb, &result);
+  return offauth_service_accept_clock_finish (self, offauth_service_wait (context, &result), error);
 }
 
 gchar *
@@ -557,15 +866,10 @@ offauth_service_demo_pay (OffauthService  *self,
                           const char      *request_text,
                           GError         **error)
 {
-  gchar *text;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GAsyncResult) result = NULL;
 
-  if (!self->demo || self->wallet == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only the demo has a payer");
-      return NULL;
-    }
-  g_mutex_lock (&self->lock);
-  text = offauth_wallet_pay (self->wallet, self->credential, request_text, NULL, error);
-  g_mutex_unlock (&self->lock);
-  return text;
+  g_main_context_push_thread_default (context);
+  offauth_service_demo_pay_async (self, request_text, NULL, offauth_service_sync_cb, &result);
+  return offauth_service_demo_pay_finish (self, offauth_service_wait (context, &result), error);
 }

@@ -1,4 +1,4 @@
-/* offauth-service.h: the plugin's one terminal per process, used from a worker thread.
+/* offauth-service.h: the plugin's one terminal per process, behind its worker.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,35 +10,68 @@
 
 G_BEGIN_DECLS
 
+typedef enum
+{
+  OFFAUTH_SERVICE_STARTING,   /* the terminal is being opened and its journal checked (worker) */
+  OFFAUTH_SERVICE_READY,      /* open; status is current */
+  OFFAUTH_SERVICE_FAILED,     /* not enrolled or could not open: "error" says why */
+} OffauthServiceState;
+
+#define OFFAUTH_TYPE_SERVICE_STATE (offauth_service_state_get_type ())
+GType offauth_service_state_get_type (void) G_GNUC_CONST;
+
+/* A boxed copy of OffauthTerminalStatus (copy = deep copy, free = status_clear + g_free). */
+#define OFFAUTH_TYPE_TERMINAL_STATUS (offauth_terminal_status_get_type ())
+GType offauth_terminal_status_get_type (void) G_GNUC_CONST;
+
 #define OFFAUTH_TYPE_SERVICE (offauth_service_get_type ())
 G_DECLARE_FINAL_TYPE (OffauthService, offauth_service, OFFAUTH, SERVICE, GObject)
 
-/* The shared service; opened on first use from the settings (or the demo folder). */
-OffauthService *offauth_service_get            (GSettings       *settings,
+/* Properties (read-only, notified on the main thread only):
+ *   "state"   OffauthServiceState
+ *   "status"  OFFAUTH_TYPE_TERMINAL_STATUS  (state == NOT_ENROLLED reason while not READY)
+ *   "error"   gchar*  why it failed, or NULL
+ *   "db-path" gchar*
+ *   "demo"    gboolean
+ * "changed" is emitted after the status or the state changed. (Going away once the views
+ * bind to the properties.) */
+
+/* The process's one service. Returns at once, in state STARTING: the terminal opens on
+ * the worker, never on the main thread. host_settings is the app's GSettings (only for the
+ * one-time migration of the old terminal-db key); the plugin reads its own schema
+ * io.github.tillpos.Till.plugins.offauth. */
+OffauthService *offauth_service_get            (GSettings       *host_settings,
                                                 gboolean         demo);
 
-/* A copy of the last status read, on the main thread; refreshed after every change, and
- * on request. "changed" is emitted on the main thread. */
+OffauthServiceState
+                offauth_service_get_state      (OffauthService  *self);
 const OffauthTerminalStatus *
                 offauth_service_get_status     (OffauthService  *self);
 const char     *offauth_service_get_db_path    (OffauthService  *self);
 /* Why the terminal could not be opened, or NULL. */
 const char     *offauth_service_get_error      (OffauthService  *self);
 gboolean        offauth_service_is_demo        (OffauthService  *self);
+/* Reads the status again, at STATUS priority. */
 void            offauth_service_refresh        (OffauthService  *self);
 
+/* Each _async runs on the serial worker, at the priority shown; callbacks on the main
+ * thread. Calls made while STARTING wait in the worker's queue until the open is done. */
+
+/* SALE */
 void            offauth_service_request_async  (OffauthService  *self,
                                                 guint64          amount,
                                                 const char      *currency,
                                                 GCancellable    *cancellable,
                                                 GAsyncReadyCallback callback,
                                                 gpointer         user_data);
-/* The request text, or NULL with *reason set when the terminal is paused. */
+/* The request text, or NULL with *reason set when the terminal refuses (paused, or not
+ * open: OFFAUTH_REASON_NOT_ENROLLED), or NULL with error. */
 gchar          *offauth_service_request_finish (OffauthService  *self,
                                                 GAsyncResult    *result,
                                                 OffauthReason   *reason,
                                                 GError         **error);
 
+/* SALE */
 void            offauth_service_authorize_async  (OffauthService        *self,
                                                   const char            *payment_text,
                                                   const OffauthSaleLine *lines,
@@ -51,17 +84,39 @@ gboolean        offauth_service_authorize_finish (OffauthService        *self,
                                                   OffauthDecision       *decision,
                                                   GError               **error);
 
+/* On a read-only connection of its own, beside the worker: a sale never waits for it. */
 void            offauth_service_verify_async   (OffauthService  *self,
+                                                GCancellable    *cancellable,
                                                 GAsyncReadyCallback callback,
                                                 gpointer         user_data);
 /* TRUE when the journal verifies; otherwise error names the first bad row. */
 gboolean        offauth_service_verify_finish  (OffauthService  *self,
                                                 GAsyncResult    *result,
                                                 GError         **error);
+
+/* STATUS: the merchant says the clock is right. */
+void            offauth_service_accept_clock_async  (OffauthService  *self,
+                                                     GCancellable    *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer         user_data);
+gboolean        offauth_service_accept_clock_finish (OffauthService  *self,
+                                                     GAsyncResult    *result,
+                                                     GError         **error);
+
+/* SALE. Demo only: the local payer's wallet pays the request (as a phone would). */
+void            offauth_service_demo_pay_async  (OffauthService  *self,
+                                                 const char      *request_text,
+                                                 GCancellable    *cancellable,
+                                                 GAsyncReadyCallback callback,
+                                                 gpointer         user_data);
+gchar          *offauth_service_demo_pay_finish (OffauthService  *self,
+                                                 GAsyncResult    *result,
+                                                 GError         **error);
+
+/* Going away once the views call the _async forms: these block the calling thread until
+ * the worker has run the call (the engine itself never runs on the main thread). */
 gboolean        offauth_service_accept_clock   (OffauthService  *self,
                                                 GError         **error);
-
-/* Demo only: the local payer's wallet pays the request (as a phone would). */
 gchar          *offauth_service_demo_pay       (OffauthService  *self,
                                                 const char      *request_text,
                                                 GError         **error);

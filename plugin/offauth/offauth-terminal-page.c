@@ -154,7 +154,7 @@ offauth_terminal_page_verify_clicked_cb (OffauthTerminalPage *self,
                                          GtkButton           *button)
 {
   offauth_terminal_page_set (self->verify_row, _("Checking every row…"));
-  offauth_service_verify_async (self->service, offauth_terminal_page_verified_cb, g_object_ref (self));
+  offauth_service_verify_async (self->service, NULL, offauth_terminal_page_verified_cb, g_object_ref (self));
 }
 
 static void

@@ -7,7 +7,10 @@
 #include "config.h"
 
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -81,6 +84,55 @@ test_lock (void)
   reader = offauth_terminal_open (w->db_path, OFFAUTH_OPEN_READ_ONLY, &error);
   g_assert_no_error (error);
   offauth_terminal_free (reader);
+  test_world_free (w);
+}
+
+/* One terminal is one file: a second name for the database and its key (hard links) must
+ * not make a second terminal. SQLite keeps one WAL per name, so an approval given through
+ * one name would be lost through the other, the same code approved again as a new sale. */
+static void
+test_hard_link (void)
+{
+  g_autoptr(GError) error = NULL;
+  TestWorld *w = test_world_new ();
+  g_autofree gchar *key = g_strconcat (w->db_path, ".key", NULL);
+  g_autofree gchar *other = g_build_filename (w->dir, "other.db", NULL);
+  g_autofree gchar *other_key = g_strconcat (other, ".key", NULL);
+  OffauthTerminal *t;
+
+  g_assert_cmpint (link (w->db_path, other), ==, 0);
+  g_assert_cmpint (link (key, other_key), ==, 0);
+
+  /* While the kiosk runs: the other name finds the same file locked, or refused. */
+  t = offauth_terminal_open (other, OFFAUTH_OPEN_DEFAULT, &error);
+  g_assert_null (t);
+  g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE);
+  g_clear_error (&error);
+
+  /* After it stopped: neither name opens while the file has two. */
+  g_clear_pointer (&w->terminal, offauth_terminal_free);
+  t = offauth_terminal_open (other, OFFAUTH_OPEN_DEFAULT, &error);
+  g_assert_null (t);
+  g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE);
+  g_assert_nonnull (strstr (error->message, "hard links"));
+  g_clear_error (&error);
+  t = offauth_terminal_open (w->db_path, OFFAUTH_OPEN_DEFAULT, &error);
+  g_assert_null (t);
+  g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE);
+  g_clear_error (&error);
+
+  /* A second name of the key alone is refused too. */
+  g_assert_cmpint (g_unlink (other), ==, 0);
+  t = offauth_terminal_open (w->db_path, OFFAUTH_OPEN_DEFAULT, &error);
+  g_assert_null (t);
+  g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE);
+  g_clear_error (&error);
+
+  /* With one name each again, the terminal opens. */
+  g_assert_cmpint (g_unlink (other_key), ==, 0);
+  w->terminal = offauth_terminal_open (w->db_path, OFFAUTH_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  offauth_terminal_set_now_func (w->terminal, test_world_now_cb, w);
   test_world_free (w);
 }
 
@@ -501,6 +553,60 @@ test_clock_accepted_once (void)
   test_world_free (w);
 }
 
+/* A wallet whose save fails keeps nothing of the payment it could not save: a retry signs
+ * afresh and saves, and after a restart the next payment takes the next counter (a reused
+ * counter would be a provable double spend at another kiosk). */
+static void
+test_wallet_failed_save (void)
+{
+  TestWorld *w = test_world_new ();
+  g_autofree gchar *path = g_build_filename (w->dir, "payer.wallet", NULL);
+  g_autoptr(OffauthWallet) wallet = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *cred_text = NULL, *req_text = NULL, *req2_text = NULL;
+  g_autofree gchar *failed = NULL, *retried = NULL, *next = NULL;
+  OffauthCredential cred;
+  OffauthRequest req, req2;
+  OffauthPayment p1, p2;
+  struct rlimit old_limit, tiny = { 16, 16 };
+  void (*old_handler) (int);
+
+  wallet = offauth_wallet_create (path, &error);
+  g_assert_no_error (error);
+  test_credential (w, &cred);
+  memcpy (cred.payer_public_key, offauth_wallet_public_key (wallet), OFFAUTH_PK_SIZE);
+  test_credential_sign (w, &cred, w->issuer);
+  cred_text = offauth_text_encode ('C', cred.raw, OFFAUTH_CREDENTIAL_SIZE);
+  test_request (w, 500, &req);
+  req_text = offauth_text_encode ('R', req.raw, OFFAUTH_REQUEST_SIZE);
+
+  /* Any file write beyond 16 bytes fails with EFBIG, even for root. */
+  old_handler = signal (SIGXFSZ, SIG_IGN);
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &old_limit), ==, 0);
+  tiny.rlim_max = old_limit.rlim_max;
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &tiny), ==, 0);
+  failed = offauth_wallet_pay (wallet, cred_text, req_text, NULL, &error);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &old_limit), ==, 0);
+  signal (SIGXFSZ, old_handler);
+  g_assert_null (failed);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  retried = offauth_wallet_pay (wallet, cred_text, req_text, &p1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (p1.counter, ==, 1);
+  g_clear_pointer (&wallet, offauth_wallet_free);
+
+  wallet = offauth_wallet_open (path, &error);
+  g_assert_no_error (error);
+  test_request (w, 300, &req2);
+  req2_text = offauth_text_encode ('R', req2.raw, OFFAUTH_REQUEST_SIZE);
+  next = offauth_wallet_pay (wallet, cred_text, req2_text, &p2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (p2.counter, ==, 2);
+  test_world_free (w);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -508,6 +614,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/Offauth/Persist/restart", test_restart);
   g_test_add_func ("/Offauth/Persist/lock", test_lock);
+  g_test_add_func ("/Offauth/Persist/hard-link", test_hard_link);
   g_test_add_func ("/Offauth/Persist/key-file", test_key_file);
   g_test_add_func ("/Offauth/Persist/edited-row", test_edited_row);
   g_test_add_func ("/Offauth/Persist/edited-sale", test_edited_sale);
@@ -522,6 +629,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Offauth/Persist/clock-accepted-once", test_clock_accepted_once);
   g_test_add_func ("/Offauth/Persist/derived-state", test_derived_state);
   g_test_add_func ("/Offauth/Persist/enroll-once", test_enroll_once);
+  g_test_add_func ("/Offauth/Persist/wallet-failed-save", test_wallet_failed_save);
 
   return g_test_run ();
 }

@@ -51,6 +51,23 @@ check 0 "bundle" -- "$ISSUER" bundle iss
 echo "$out" > bundle.txt
 check 2 "terminal init with the wrong root" -- "$TERMINAL" init t.db --trust bundle.txt --merchant kiosk-1 --root 0000000000000000000000000000000000000000000000000000000000000000
 [ ! -e t.db ] && echo "ok $((n+=1)) - nothing left behind" || { echo "not ok $((n+=1)) - t.db left behind"; fail=1; }
+# A second init of a path that gets enrolled while the first still reads its bundle must
+# fail without deleting the enrolled terminal (its database and key).
+# The shell holds the FIFO open for writing (fd 3), so the first init blocks in its read
+# until the bundle is written and fd 3 closed; the init itself must not inherit fd 3.
+mkfifo slow-bundle.fifo
+exec 3<>slow-bundle.fifo
+timeout 20 "$TERMINAL" init race.db --trust - --merchant kiosk-9 --root "$fpr" <slow-bundle.fifo >race.out 2>&1 3>&- &
+slow=$!
+sleep 0.5
+check 0 "another init enrols the path meanwhile" -- "$TERMINAL" init race.db --trust bundle.txt --merchant kiosk-8 --root "$fpr"
+cat bundle.txt >&3
+exec 3>&-
+wait $slow; got=$?
+[ "$got" = 2 ] && echo "ok $((n+=1)) - the slow init fails" || { echo "not ok $((n+=1)) - the slow init exited $got: $(cat race.out)"; fail=1; }
+check 0 "the enrolled terminal is intact" -- "$TERMINAL" status race.db --json
+[ "$(json "j['merchant_id']")" = kiosk-8 ] && [ -e race.db.key ] && echo "ok $((n+=1)) - database and key kept" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+
 check 0 "terminal init" -- "$TERMINAL" init t.db --trust bundle.txt --merchant kiosk-1 --root "$fpr" --json
 [ "$(stat -c %a t.db.key)" = 600 ] && echo "ok $((n+=1)) - terminal key is 0600" || { echo "not ok $((n+=1)) - terminal key mode"; fail=1; }
 check 0 "revocation lists" -- "$ISSUER" revocations iss
@@ -88,6 +105,7 @@ expect "could not be read" "says scan again"
 echo "${pay:0:20}" > short.txt
 check 1 "a cut payment from a file" -- "$TERMINAL" authorize t.db short.txt --json
 [ "$(json "j['garbled']")" = True ] && echo "ok $((n+=1)) - garbled" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+[ "$(json "j['outcome_unknown']")" = False ] && echo "ok $((n+=1)) - outcome_unknown in --json" || { echo "not ok $((n+=1)) - $out"; fail=1; }
 
 check 0 "revoke" -- "$ISSUER" revoke iss "$(/usr/bin/python3 -c "import base64,sys; s=sys.argv[1][5:]; b=base64.urlsafe_b64decode(s+'='*(-len(s)%4)); print(b[16:32].hex())" "$cred")"
 echo "$out" > revoked.txt
@@ -130,6 +148,38 @@ check 0 "request" -- "$TERMINAL" request t.db 250 EUR
 check 0 "pay with the new key's credential" -- "$WALLET" pay second.wallet "$cred2" "$out"
 check 0 "approved" -- "$TERMINAL" authorize t.db "$out"
 expect "Approved offline" "approved offline"
+
+# A code followed by a NUL byte and more is not the code: refused, from a file and from
+# standard input alike (the NUL must not cut the input short).
+check 0 "request" -- "$TERMINAL" request t.db 200 EUR
+check 0 "pay" -- "$WALLET" pay second.wallet "$cred2" "$out"
+pay4=$out
+{ printf '%s' "$pay4"; printf '\0junk\n'; } > nul.txt
+check 1 "a payment, a NUL byte and junk in a file" -- "$TERMINAL" authorize t.db nul.txt --json
+[ "$(json "not j['approved'] and j['reason'] == 'malformed'")" = True ] && echo "ok $((n+=1)) - malformed" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+check 1 "the same on standard input" -- sh -c '"$1" authorize t.db - --json < nul.txt' sh "$TERMINAL"
+[ "$(json "not j['approved'] and j['reason'] == 'malformed'")" = True ] && echo "ok $((n+=1)) - malformed" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+check 2 "a trust bundle with a NUL byte is bad input" -- sh -c '{ cat bundle3.txt; printf "\0x"; } | "$1" trust t.db -' sh "$TERMINAL"
+check 0 "the payment alone is approved" -- "$TERMINAL" authorize t.db "$pay4" --json
+[ "$(json "j['approved'] and j['amount'] == 200")" = True ] && echo "ok $((n+=1)) - approved" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+
+# Amounts of 2^63 and above are printed exactly in JSON (json-glib has only signed numbers).
+check 0 "a second terminal" -- "$TERMINAL" init big.db --trust bundle3.txt --merchant kiosk-2 --root "$fpr"
+check 0 "its revocation lists" -- "$TERMINAL" revocations big.db lists3.txt
+check 0 "no caps, no floor" -- "$TERMINAL" config big.db --cap-total 0 --floor-limit 0 --stale-cap 0
+check 0 "a request for 2^63 cents" -- "$TERMINAL" request big.db 9223372036854775808 EUR
+check 0 "the wallet pays it" -- "$WALLET" pay second.wallet "$cred2" "$out" --json
+[ "$(json "j['amount'] == 9223372036854775808")" = True ] && echo "ok $((n+=1)) - the wallet prints 2^63 exactly" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+check 1 "the terminal refuses it" -- "$TERMINAL" authorize big.db "$(json "j['payment']")" --json
+[ "$(json "j['amount'] == 9223372036854775808 and j['reason'] == 'over_payment_limit'")" = True ] && echo "ok $((n+=1)) - the decision prints 2^63 exactly" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+
+# A storage fault at open (here a file-size limit: a full disk or a read-only medium answer
+# the same) is storage_unavailable, not bad input; a missing database stays bad input.
+cp big.db full.db && cp big.db.key full.db.key
+check 1 "a storage fault at open" -- bash -c 'trap "" XFSZ; ulimit -f 0; "$1" request full.db 100 EUR --json' _ "$TERMINAL"
+[ "$(json "j['error']")" = storage_unavailable ] && echo "ok $((n+=1)) - storage_unavailable" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+check 2 "a database that does not exist" -- "$TERMINAL" status nowhere.db --json
+[ "$(json "j['error']")" = bad_input ] && echo "ok $((n+=1)) - bad_input" || { echo "not ok $((n+=1)) - $out"; fail=1; }
 
 # Someone edits the sale in the database.
 sqlite3 t.db "UPDATE journal SET record = substr(record, 1, 237) || x'01' || substr(record, 239) WHERE seq = $sale"
