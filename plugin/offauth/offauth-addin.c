@@ -19,7 +19,6 @@ struct _OffauthAddin
   GObject         parent_instance;
   TillHost       *host;        /* weak */
   OffauthService *service;
-  gulong          changed_id;
   guint           tick_id;
   OffauthReason   last_state;  /* OFFAUTH_N_REASONS until the first status */
 
@@ -39,12 +38,15 @@ enum
   N_PROPS
 };
 
-/* Nothing is silent: a terminal that pauses, or resumes, says so. */
+/* Nothing is silent: a terminal that pauses, or resumes, says so. (While it opens, its
+ * status says nothing yet.) */
 static void
 offauth_addin_service_changed_cb (OffauthAddin *self)
 {
   const OffauthTerminalStatus *st = offauth_service_get_status (self->service);
 
+  if (offauth_service_get_state (self->service) == OFFAUTH_SERVICE_STARTING)
+    return;
   if (st->state == self->last_state || self->host == NULL)
     return;
   if (st->state != OFFAUTH_REASON_NONE)
@@ -76,8 +78,7 @@ offauth_addin_load (TillHostAddin *addin,
   self->page = offauth_terminal_page_new (self->service, host);
   till_host_add_status_widget (host, self->pill);
   till_host_add_merchant_page (host, "offauth", _("Offline payments"), self->page);
-  self->changed_id = g_signal_connect_swapped (self->service, "changed",
-                                               G_CALLBACK (offauth_addin_service_changed_cb), self);
+  offauth_plugin_watch_service (self->service, G_CALLBACK (offauth_addin_service_changed_cb), self);
   self->tick_id = g_timeout_add_seconds (30, offauth_addin_tick_cb, self);
   offauth_addin_service_changed_cb (self);
 }
@@ -89,7 +90,7 @@ offauth_addin_unload (TillHostAddin *addin,
   OffauthAddin *self = OFFAUTH_ADDIN (addin);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
-  g_clear_signal_handler (&self->changed_id, self->service);
+  g_signal_handlers_disconnect_by_data (self->service, self);
   if (self->pill != NULL)
     till_host_remove_widget (host, self->pill);
   if (self->page != NULL)
@@ -143,7 +144,6 @@ offauth_addin_finalize (GObject *object)
   OffauthAddin *self = OFFAUTH_ADDIN (object);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
-  g_clear_signal_handler (&self->changed_id, self->service);
   g_clear_object (&self->service);
   g_clear_weak_pointer (&self->host);
   G_OBJECT_CLASS (offauth_addin_parent_class)->finalize (object);

@@ -257,18 +257,31 @@ offauth_pay_page_scan_simulated (OffauthPayPage *self,
 }
 
 static void
-offauth_pay_page_simulate_clicked_cb (OffauthPayPage *self,
-                                      GtkButton      *button)
+offauth_pay_page_demo_paid_cb (GObject      *source,
+                               GAsyncResult *result,
+                               gpointer      user_data)
 {
+  g_autoptr(OffauthPayPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *code = offauth_service_demo_pay (self->service, self->request, &error);
+  g_autofree gchar *code = offauth_service_demo_pay_finish (OFFAUTH_SERVICE (source), result, &error);
 
+  if (offauth_pay_page_is_done (self))
+    return;
   if (code == NULL)
     {
       gtk_label_set_text (self->feedback, error->message);
       return;
     }
   offauth_pay_page_scan_simulated (self, code);
+}
+
+/* The demo's wallet signs on the service's worker, as a phone would on its own. */
+static void
+offauth_pay_page_simulate_clicked_cb (OffauthPayPage *self,
+                                      GtkButton      *button)
+{
+  offauth_service_demo_pay_async (self->service, self->request, NULL, offauth_pay_page_demo_paid_cb,
+                                  g_object_ref (self));
 }
 
 /* The request */

@@ -18,11 +18,12 @@
 
 struct _OffauthProvider
 {
-  GObject         parent_instance;
-  TillHost       *host;
-  OffauthService *service;     /* watched for the terminal's state */
-  OffauthReason   state;
-  gchar          *unavailable;
+  GObject              parent_instance;
+  TillHost            *host;
+  OffauthService      *service;        /* watched for the terminal's state */
+  OffauthServiceState  service_state;
+  OffauthReason        state;          /* OFFAUTH_N_REASONS until the first status */
+  gchar               *unavailable;
 };
 
 static void offauth_provider_iface_init (TillPaymentProviderInterface *iface);
@@ -75,12 +76,17 @@ static void
 offauth_provider_service_changed_cb (OffauthProvider *self)
 {
   const OffauthTerminalStatus *st = offauth_service_get_status (self->service);
+  OffauthServiceState service_state = offauth_service_get_state (self->service);
 
-  if (st->state == self->state)
+  if (st->state == self->state && service_state == self->service_state)
     return;
   self->state = st->state;
+  self->service_state = service_state;
   g_clear_pointer (&self->unavailable, g_free);
-  if (st->state != OFFAUTH_REASON_NONE)
+  if (service_state == OFFAUTH_SERVICE_STARTING)
+    /* Translators: under the Wallet button while the terminal opens and checks its journal */
+    self->unavailable = g_strdup (_("Checking the journal…"));
+  else if (st->state != OFFAUTH_REASON_NONE)
     /* Translators: under the Wallet button when offline payments are paused, e.g.
      * "Paused: Sales have waited too long to be uploaded." */
     self->unavailable = g_strdup_printf (_("Paused: %s"), offauth_reason_detail (st->state));
@@ -94,9 +100,8 @@ offauth_provider_constructed (GObject *object)
 
   G_OBJECT_CLASS (offauth_provider_parent_class)->constructed (object);
   self->service = g_object_ref (offauth_plugin_service (self->host));
-  self->state = OFFAUTH_REASON_NONE;
-  g_signal_connect_object (self->service, "changed", G_CALLBACK (offauth_provider_service_changed_cb), self,
-                           G_CONNECT_SWAPPED);
+  self->state = OFFAUTH_N_REASONS;
+  offauth_plugin_watch_service (self->service, G_CALLBACK (offauth_provider_service_changed_cb), self);
   offauth_provider_service_changed_cb (self);
 }
 

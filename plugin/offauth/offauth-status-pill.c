@@ -146,12 +146,38 @@ offauth_status_pill_update_risk (OffauthStatusPill           *self,
   gtk_label_set_text (self->risk_trust, text);
 }
 
+/* The terminal opens on the service's worker: neutral, not green, until it is ready. */
+static void
+offauth_status_pill_update_starting (OffauthStatusPill *self)
+{
+  const char *classes[] = { "status-pill", NULL };
+  const char *text = _("Checking the journal…");
+
+  gtk_label_set_text (self->label, text);
+  gtk_image_set_from_icon_name (self->icon, "content-loading-symbolic");
+  gtk_widget_set_css_classes (GTK_WIDGET (self->button), classes);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->button), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+  gtk_label_set_text (self->risk_state, _("The terminal is checking its journal of sales. Offline "
+                                          "payments are possible once it is done."));
+}
+
 /* The one place that reads the service. */
 static void
 offauth_status_pill_service_changed_cb (OffauthStatusPill *self)
 {
+  gboolean starting = offauth_service_get_state (self->service) == OFFAUTH_SERVICE_STARTING;
   const OffauthTerminalStatus *st = offauth_service_get_status (self->service);
 
+  /* While the terminal opens, its status says nothing yet: no figures. */
+  gtk_widget_set_visible (GTK_WIDGET (self->risk_waiting), !starting);
+  gtk_widget_set_visible (GTK_WIDGET (self->risk_oldest), !starting);
+  gtk_widget_set_visible (GTK_WIDGET (self->risk_headroom), !starting);
+  gtk_widget_set_visible (GTK_WIDGET (self->risk_trust), !starting);
+  if (starting)
+    {
+      offauth_status_pill_update_starting (self);
+      return;
+    }
   offauth_status_pill_update_pill (self, st);
   offauth_status_pill_update_risk (self, st, offauth_service_get_error (self->service));
 }
@@ -172,8 +198,7 @@ offauth_status_pill_constructed (GObject *object)
   OffauthStatusPill *self = OFFAUTH_STATUS_PILL (object);
 
   G_OBJECT_CLASS (offauth_status_pill_parent_class)->constructed (object);
-  g_signal_connect_object (self->service, "changed", G_CALLBACK (offauth_status_pill_service_changed_cb), self,
-                           G_CONNECT_SWAPPED);
+  offauth_plugin_watch_service (self->service, G_CALLBACK (offauth_status_pill_service_changed_cb), self);
   offauth_status_pill_service_changed_cb (self);
 }
 

@@ -34,6 +34,7 @@ struct _OffauthTerminalPage
 
   OffauthService     *service;
   TillHost           *host;          /* weak: the window owns the page */
+  GCancellable       *verify_cancellable;  /* the check under way, cancelled by a newer one */
 };
 
 G_DEFINE_FINAL_TYPE (OffauthTerminalPage, offauth_terminal_page, ADW_TYPE_PREFERENCES_PAGE)
@@ -132,6 +133,12 @@ offauth_terminal_page_update (OffauthTerminalPage         *self,
 static void
 offauth_terminal_page_service_changed_cb (OffauthTerminalPage *self)
 {
+  /* The terminal opens on the service's worker; until then its status says nothing. */
+  if (offauth_service_get_state (self->service) == OFFAUTH_SERVICE_STARTING)
+    {
+      offauth_terminal_page_set (self->state_row, _("Checking the journal…"));
+      return;
+    }
   offauth_terminal_page_update (self, offauth_service_get_status (self->service));
 }
 
@@ -142,29 +149,45 @@ offauth_terminal_page_verified_cb (GObject      *source,
 {
   g_autoptr(OffauthTerminalPage) self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean verified = offauth_service_verify_finish (OFFAUTH_SERVICE (source), result, &error);
 
-  if (offauth_service_verify_finish (OFFAUTH_SERVICE (source), result, &error))
-    offauth_terminal_page_set (self->verify_row, _("The journal verifies: no row was changed or removed."));
-  else
-    offauth_terminal_page_set (self->verify_row, error->message);
+  /* A newer check took its place, or the page went away. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  offauth_terminal_page_set (self->verify_row, verified ? _("The journal verifies: no row was changed or removed.")
+                                                        : error->message);
 }
 
 static void
 offauth_terminal_page_verify_clicked_cb (OffauthTerminalPage *self,
                                          GtkButton           *button)
 {
+  /* The verification runs on a read-only connection of its own: a sale never waits. */
+  g_cancellable_cancel (self->verify_cancellable);
+  g_set_object (&self->verify_cancellable, g_cancellable_new ());
   offauth_terminal_page_set (self->verify_row, _("Checking every row…"));
-  offauth_service_verify_async (self->service, NULL, offauth_terminal_page_verified_cb, g_object_ref (self));
+  offauth_service_verify_async (self->service, self->verify_cancellable, offauth_terminal_page_verified_cb,
+                                g_object_ref (self));
+}
+
+static void
+offauth_terminal_page_clock_accepted_cb (GObject      *source,
+                                         GAsyncResult *result,
+                                         gpointer      user_data)
+{
+  g_autoptr(OffauthTerminalPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!offauth_service_accept_clock_finish (OFFAUTH_SERVICE (source), result, &error) && self->host != NULL)
+    till_host_notify (self->host, error->message, FALSE);
 }
 
 static void
 offauth_terminal_page_clock_clicked_cb (OffauthTerminalPage *self,
                                         GtkButton           *button)
 {
-  g_autoptr(GError) error = NULL;
-
-  if (!offauth_service_accept_clock (self->service, &error) && self->host != NULL)
-    till_host_notify (self->host, error->message, FALSE);
+  offauth_service_accept_clock_async (self->service, NULL, offauth_terminal_page_clock_accepted_cb,
+                                      g_object_ref (self));
 }
 
 GtkWidget *
@@ -183,8 +206,7 @@ offauth_terminal_page_constructed (GObject *object)
   OffauthTerminalPage *self = OFFAUTH_TERMINAL_PAGE (object);
 
   G_OBJECT_CLASS (offauth_terminal_page_parent_class)->constructed (object);
-  g_signal_connect_object (self->service, "changed", G_CALLBACK (offauth_terminal_page_service_changed_cb), self,
-                           G_CONNECT_SWAPPED);
+  offauth_plugin_watch_service (self->service, G_CALLBACK (offauth_terminal_page_service_changed_cb), self);
   offauth_terminal_page_service_changed_cb (self);
 }
 
@@ -193,6 +215,8 @@ offauth_terminal_page_dispose (GObject *object)
 {
   OffauthTerminalPage *self = OFFAUTH_TERMINAL_PAGE (object);
 
+  g_cancellable_cancel (self->verify_cancellable);
+  g_clear_object (&self->verify_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), OFFAUTH_TYPE_TERMINAL_PAGE);
   g_clear_object (&self->service);
   g_clear_weak_pointer (&self->host);

@@ -164,15 +164,21 @@ scan (GtkEntry *entry, const char *code)
   g_signal_emit_by_name (entry, "activate");
 }
 
-/* Taps "Simulate payer": the demo wallet signs the request and its code goes in as a scan.
- * Returns the code; the entry is gone once the payment is decided. */
+/* Taps "Simulate payer": the demo wallet signs the request (on the service's worker) and
+ * its code goes in as a scan. Returns the code; the entry is gone once the payment is
+ * decided, so it is held while the code arrives. */
 static gchar *
 simulate_payer (GtkEntry *entry)
 {
   GtkWidget *button = find (child ("provider_bin"), GTK_TYPE_BUTTON, "simulate", NULL);
+  g_autoptr(GtkEntry) hold = g_object_ref (entry);
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
+  while (*gtk_editable_get_text (GTK_EDITABLE (entry)) == '\0' && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), !=, "");
   return g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
