@@ -29,7 +29,8 @@ struct _OffauthAddin
 static void offauth_addin_iface_init (TillHostAddinInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (OffauthAddin, offauth_addin, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (TILL_TYPE_HOST_ADDIN, offauth_addin_iface_init))
+                               G_IMPLEMENT_INTERFACE (TILL_TYPE_HOST_ADDIN,
+                                                      offauth_addin_iface_init))
 
 enum
 {

@@ -150,7 +150,8 @@ offauth_pay_page_authorized_cb (GObject      *source,
        * (it may be recorded). The request stays, and the same code scanned again is decided
        * again: "already paid" if the sale is there. */
       g_autofree gchar *msg =
-        d.garbled ? g_strdup_printf ("%s %s", offauth_garbled_message (), offauth_garbled_next_step ())
+        d.garbled ? g_strdup_printf ("%s %s", offauth_garbled_message (),
+                                     offauth_garbled_next_step ())
                   : g_strdup_printf ("%s %s", offauth_unknown_outcome_message (),
                                      offauth_unknown_outcome_next_step ());
       g_autofree gchar *next = g_steal_pointer (&self->pending);
@@ -182,8 +183,9 @@ offauth_pay_page_authorize_code (OffauthPayPage *self,
       till_payment_get_line (payment, i, NULL, &line.category, NULL, &line.amount);
       g_array_append_val (lines, line);
     }
-  offauth_service_authorize_async (self->service, code, (const OffauthSaleLine *) (gpointer) lines->data,
-                                   lines->len, NULL, offauth_pay_page_authorized_cb, g_object_ref (self));
+  offauth_service_authorize_async (self->service, code,
+                                   (const OffauthSaleLine *) (gpointer) lines->data, lines->len,
+                                   NULL, offauth_pay_page_authorized_cb, g_object_ref (self));
 }
 
 static void
@@ -241,7 +243,8 @@ offauth_pay_page_entry_changed_cb (OffauthPayPage *self,
     gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
   /* A pasted code has no Enter: a whole payment decides by itself. */
   if (len >= OFFAUTH_PAYMENT_TEXT_LEN && g_str_has_prefix (text, "OA1P.") &&
-      (len == OFFAUTH_PAYMENT_TEXT_LEN || (len == OFFAUTH_PAYMENT_TEXT_LEN + 1 && text[len - 1] == '\n')))
+      (len == OFFAUTH_PAYMENT_TEXT_LEN ||
+       (len == OFFAUTH_PAYMENT_TEXT_LEN + 1 && text[len - 1] == '\n')))
     offauth_pay_page_authorize (self, text);
 }
 
@@ -263,7 +266,9 @@ offauth_pay_page_demo_paid_cb (GObject      *source,
 {
   g_autoptr(OffauthPayPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *code = offauth_service_demo_pay_finish (OFFAUTH_SERVICE (source), result, &error);
+  g_autofree gchar *code = NULL;
+
+  code = offauth_service_demo_pay_finish (OFFAUTH_SERVICE (source), result, &error);
 
   if (offauth_pay_page_is_done (self))
     return;
@@ -298,7 +303,8 @@ offauth_pay_page_show_request (OffauthPayPage *self)
 
   gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (qr));
   gtk_label_set_text (self->amount_label, scan);
-  gtk_widget_set_visible (GTK_WIDGET (self->simulate_button), offauth_service_is_demo (self->service));
+  gtk_widget_set_visible (GTK_WIDGET (self->simulate_button),
+                          offauth_service_is_demo (self->service));
 }
 
 static void
@@ -309,8 +315,9 @@ offauth_pay_page_requested_cb (GObject      *source,
   g_autoptr(OffauthPayPage) self = user_data;
   g_autoptr(GError) error = NULL;
   OffauthReason reason = OFFAUTH_REASON_NONE;
-  g_autofree gchar *request = offauth_service_request_finish (self->service, result, &reason, &error);
+  g_autofree gchar *request = NULL;
 
+  request = offauth_service_request_finish (self->service, result, &reason, &error);
   if (offauth_pay_page_is_done (self))
     {
       /* Cancelled while the terminal made the request. */
@@ -320,10 +327,11 @@ offauth_pay_page_requested_cb (GObject      *source,
   if (request == NULL)
     {
       /* The terminal refuses before any payer is asked to pay. */
-      offauth_pay_page_complete (self, offauth_result_new_refusal (reason != OFFAUTH_REASON_NONE
-                                                                     ? reason : OFFAUTH_REASON_STORAGE_UNAVAILABLE,
-                                                                   error ? error->message
-                                                                         : offauth_service_get_error (self->service)));
+      const char *detail = error ? error->message : offauth_service_get_error (self->service);
+
+      if (reason == OFFAUTH_REASON_NONE)
+        reason = OFFAUTH_REASON_STORAGE_UNAVAILABLE;
+      offauth_pay_page_complete (self, offauth_result_new_refusal (reason, detail));
       offauth_pay_page_release_task (self);
       return;
     }
@@ -377,7 +385,8 @@ offauth_pay_page_new (OffauthService  *service,
   self = g_object_new (OFFAUTH_TYPE_PAY_PAGE, NULL);
   self->service = g_object_ref (service);
   self->task = g_object_ref (task);
-  g_signal_connect_object (task, "cancel-requested", G_CALLBACK (offauth_pay_page_cancel_requested_cb), self,
+  g_signal_connect_object (task, "cancel-requested",
+                           G_CALLBACK (offauth_pay_page_cancel_requested_cb), self,
                            G_CONNECT_SWAPPED);
   return GTK_WIDGET (self);
 }
@@ -438,7 +447,8 @@ offauth_pay_page_class_init (OffauthPayPageClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class, OFFAUTH_RESOURCE_PATH "/ui/offauth-pay-page.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               OFFAUTH_RESOURCE_PATH "/ui/offauth-pay-page.ui");
   gtk_widget_class_bind_template_child (widget_class, OffauthPayPage, qr_picture);
   gtk_widget_class_bind_template_child (widget_class, OffauthPayPage, amount_label);
   gtk_widget_class_bind_template_child (widget_class, OffauthPayPage, entry);

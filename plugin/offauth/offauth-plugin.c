@@ -17,6 +17,8 @@ G_MODULE_EXPORT void peas_register_types (PeasObjectModule *module);
 G_MODULE_EXPORT void
 peas_register_types (PeasObjectModule *module)
 {
-  peas_object_module_register_extension_type (module, TILL_TYPE_PAYMENT_PROVIDER, OFFAUTH_TYPE_PROVIDER);
-  peas_object_module_register_extension_type (module, TILL_TYPE_HOST_ADDIN, OFFAUTH_TYPE_ADDIN);
+  peas_object_module_register_extension_type (module, TILL_TYPE_PAYMENT_PROVIDER,
+                                              OFFAUTH_TYPE_PROVIDER);
+  peas_object_module_register_extension_type (module, TILL_TYPE_HOST_ADDIN,
+                                              OFFAUTH_TYPE_ADDIN);
 }

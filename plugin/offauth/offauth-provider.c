@@ -29,7 +29,8 @@ struct _OffauthProvider
 static void offauth_provider_iface_init (TillPaymentProviderInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (OffauthProvider, offauth_provider, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (TILL_TYPE_PAYMENT_PROVIDER, offauth_provider_iface_init))
+                               G_IMPLEMENT_INTERFACE (TILL_TYPE_PAYMENT_PROVIDER,
+                                                      offauth_provider_iface_init))
 
 enum
 {
@@ -101,7 +102,8 @@ offauth_provider_constructed (GObject *object)
   G_OBJECT_CLASS (offauth_provider_parent_class)->constructed (object);
   self->service = g_object_ref (offauth_plugin_service (self->host));
   self->state = OFFAUTH_N_REASONS;
-  offauth_plugin_watch_service (self->service, G_CALLBACK (offauth_provider_service_changed_cb), self);
+  offauth_plugin_watch_service (self->service, G_CALLBACK (offauth_provider_service_changed_cb),
+                                self);
   offauth_provider_service_changed_cb (self);
 }
 
@@ -139,7 +141,8 @@ offauth_provider_pay_async (TillPaymentProvider *provider,
                             gpointer             user_data)
 {
   OffauthProvider *self = OFFAUTH_PROVIDER (provider);
-  g_autoptr(TillPaymentTask) task = till_payment_task_new (provider, payment, cancellable, callback, user_data);
+  g_autoptr(TillPaymentTask) task = till_payment_task_new (provider, payment, cancellable,
+                                                           callback, user_data);
   g_autoptr(GtkWidget) page = g_object_ref_sink (offauth_pay_page_new (self->service, task));
 
   /* The page owns the task from here and completes it once. The mode is decided once,

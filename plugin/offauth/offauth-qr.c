@@ -38,8 +38,12 @@ offauth_qr_texture (const char *text,
     for (int x = 0; x < qr->width; x++)
       if (qr->data[y * qr->width + x] & 1)
         for (int dy = 0; dy < module_px; dy++)
-          memset (pixels + (gsize) ((y + quiet) * module_px + dy) * stride + (gsize) (x + quiet) * module_px * 3,
-                  0, (gsize) module_px * 3);
+          {
+            gsize row = (gsize) ((y + quiet) * module_px + dy) * stride;
+            gsize col = (gsize) (x + quiet) * module_px * 3;
+
+            memset (pixels + row + col, 0, (gsize) module_px * 3);
+          }
   QRcode_free (qr);
   bytes = g_bytes_new_take (pixels, (gsize) stride * size);
   return gdk_memory_texture_new (size, size, GDK_MEMORY_R8G8B8, bytes, stride);

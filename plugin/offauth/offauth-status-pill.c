@@ -61,22 +61,74 @@ offauth_status_pill_update_pill (OffauthStatusPill           *self,
 {
   gboolean paused = st->state != OFFAUTH_REASON_NONE;
   const char *classes[] = { "status-pill", paused ? "paused" : "offline", NULL };
+  const char *mode = paused ? _("Paused") : _("Offline");
   g_autofree gchar *total = offauth_status_pill_amount (self, st->unsettled_total);
   g_autofree gchar *text = NULL;
 
   if (st->unsettled_count > 0)
     /* Translators: the status pill, e.g. "Offline · 12 waiting · €54.00" */
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u waiting · %s", "%s · %u waiting · %s",
-                                         (gulong) st->unsettled_count),
-                            paused ? _("Paused") : _("Offline"), (guint) st->unsettled_count, total);
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u waiting · %s",
+                                         "%s · %u waiting · %s", (gulong) st->unsettled_count),
+                            mode, (guint) st->unsettled_count, total);
   else
-    text = g_strdup_printf (_("%s · nothing waiting"), paused ? _("Paused") : _("Offline"));
+    text = g_strdup_printf (_("%s · nothing waiting"), mode);
   gtk_label_set_text (self->label, text);
-  gtk_image_set_from_icon_name (self->icon, paused ? "dialog-warning-symbolic" : "network-offline-symbolic");
+  gtk_image_set_from_icon_name (self->icon,
+                                paused ? "dialog-warning-symbolic" : "network-offline-symbolic");
   gtk_widget_set_css_classes (GTK_WIDGET (self->button), classes);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->button), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
 }
 
+/* How many sales, or how much money, still fit under the caps. */
+static gchar *
+offauth_status_pill_headroom (OffauthStatusPill           *self,
+                              const OffauthTerminalStatus *st)
+{
+  const OffauthTerminalConfig *c = &st->config;
+  g_autofree gchar *count = NULL;
+  g_autofree gchar *value = NULL;
+
+  if (c->cap_count)
+    count = g_strdup_printf ("%" PRIu64, c->cap_count > st->unsettled_count
+                                           ? c->cap_count - st->unsettled_count : 0);
+  else
+    count = g_strdup (_("any number of"));
+  if (c->cap_total)
+    value = offauth_status_pill_amount (self, c->cap_total > st->unsettled_total
+                                                ? c->cap_total - st->unsettled_total : 0);
+  else
+    value = g_strdup (_("any amount"));
+  /* Translators: "Room before offline payments pause: 488 sales or €946.00" */
+  return g_strdup_printf (_("Room before offline payments pause: %s sales or %s"), count, value);
+}
+
+static gchar *
+offauth_status_pill_trust (const OffauthTerminalStatus *st,
+                           gint64                       now)
+{
+  g_autofree gchar *age = NULL;
+  g_autofree gchar *left = NULL;
+  g_autofree gchar *lists = NULL;
+
+  if (st->bundle_issued_at == 0)
+    return g_strdup (_("No trust data: this kiosk is not enrolled."));
+  age = offauth_format_duration (now - (gint64) st->bundle_issued_at);
+  left = offauth_format_duration ((gint64) st->bundle_expires_at - now);
+  if (st->oldest_revocation_issued_at)
+    {
+      g_autofree gchar *lists_age = NULL;
+
+      lists_age = offauth_format_duration (now - (gint64) st->oldest_revocation_issued_at);
+      lists = g_strdup_printf (_("revocation lists from %s ago"), lists_age);
+    }
+  else
+    lists = g_strdup (_("no revocation list"));
+  /* Translators: "Trust data from 3 h ago, valid 29 d 21 h more; revocation lists from 2 h ago" */
+  return g_strdup_printf (_("Trust data from %s ago, valid %s more; %s"), age, left, lists);
+}
+
+/* The money-at-risk popover. */
 static void
 offauth_status_pill_update_risk (OffauthStatusPill           *self,
                                  const OffauthTerminalStatus *st,
@@ -90,21 +142,24 @@ offauth_status_pill_update_risk (OffauthStatusPill           *self,
     text = g_strdup_printf ("%s %s", offauth_reason_message (st->state),
                             error ? error : offauth_reason_detail (st->state));
   else
-    text = g_strdup (_("Offline payments are possible. No acquirer is connected yet: sales wait on this "
-                       "kiosk until they are uploaded."));
+    text = g_strdup (_("Offline payments are possible. No acquirer is connected yet: sales wait on "
+                       "this kiosk until they are uploaded."));
   gtk_label_set_text (self->risk_state, text);
   g_clear_pointer (&text, g_free);
 
   text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u sale waits to be uploaded: %s",
-                                       "%u sales wait to be uploaded: %s", (gulong) st->unsettled_count),
+                                       "%u sales wait to be uploaded: %s",
+                                       (gulong) st->unsettled_count),
                           (guint) st->unsettled_count, total);
   gtk_label_set_text (self->risk_waiting, text);
   g_clear_pointer (&text, g_free);
 
   if (st->unsettled_count > 0)
     {
+      gint64 due = (gint64) (st->oldest_unsettled_time + st->config.upload_deadline);
       g_autofree gchar *age = offauth_format_duration (now - (gint64) st->oldest_unsettled_time);
-      g_autofree gchar *left = offauth_format_duration ((gint64) (st->oldest_unsettled_time + st->config.upload_deadline) - now);
+      g_autofree gchar *left = offauth_format_duration (due - now);
+
       /* Translators: "Oldest waiting sale: 2 h 5 min ago; upload due within 21 h 55 min" */
       text = g_strdup_printf (_("Oldest waiting sale: %s ago; upload due within %s"), age, left);
     }
@@ -113,36 +168,11 @@ offauth_status_pill_update_risk (OffauthStatusPill           *self,
   gtk_label_set_text (self->risk_oldest, text);
   g_clear_pointer (&text, g_free);
 
-  {
-    g_autofree gchar *count = st->config.cap_count
-                                ? g_strdup_printf ("%" PRIu64,
-                                                   st->config.cap_count > st->unsettled_count
-                                                     ? st->config.cap_count - st->unsettled_count : 0)
-                                : g_strdup (_("any number of"));
-    g_autofree gchar *value = st->config.cap_total
-                                ? offauth_status_pill_amount (self, st->config.cap_total > st->unsettled_total
-                                                                      ? st->config.cap_total - st->unsettled_total : 0)
-                                : g_strdup (_("any amount"));
-    /* Translators: "Room before offline payments pause: 488 sales or €946.00" */
-    text = g_strdup_printf (_("Room before offline payments pause: %s sales or %s"), count, value);
-    gtk_label_set_text (self->risk_headroom, text);
-    g_clear_pointer (&text, g_free);
-  }
+  text = offauth_status_pill_headroom (self, st);
+  gtk_label_set_text (self->risk_headroom, text);
+  g_clear_pointer (&text, g_free);
 
-  if (st->bundle_issued_at != 0)
-    {
-      g_autofree gchar *age = offauth_format_duration (now - (gint64) st->bundle_issued_at);
-      g_autofree gchar *left = offauth_format_duration ((gint64) st->bundle_expires_at - now);
-      g_autofree gchar *lists = st->oldest_revocation_issued_at
-                                  ? offauth_format_duration (now - (gint64) st->oldest_revocation_issued_at)
-                                  : NULL;
-      g_autofree gchar *lists_text = lists ? g_strdup_printf (_("revocation lists from %s ago"), lists)
-                                           : g_strdup (_("no revocation list"));
-      /* Translators: "Trust data from 3 h ago, valid 29 d 21 h more; revocation lists from 2 h ago" */
-      text = g_strdup_printf (_("Trust data from %s ago, valid %s more; %s"), age, left, lists_text);
-    }
-  else
-    text = g_strdup (_("No trust data: this kiosk is not enrolled."));
+  text = offauth_status_pill_trust (st, now);
   gtk_label_set_text (self->risk_trust, text);
 }
 
@@ -156,7 +186,8 @@ offauth_status_pill_update_starting (OffauthStatusPill *self)
   gtk_label_set_text (self->label, text);
   gtk_image_set_from_icon_name (self->icon, "content-loading-symbolic");
   gtk_widget_set_css_classes (GTK_WIDGET (self->button), classes);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->button), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
   gtk_label_set_text (self->risk_state, _("The terminal is checking its journal of sales. Offline "
                                           "payments are possible once it is done."));
 }
@@ -198,7 +229,8 @@ offauth_status_pill_constructed (GObject *object)
   OffauthStatusPill *self = OFFAUTH_STATUS_PILL (object);
 
   G_OBJECT_CLASS (offauth_status_pill_parent_class)->constructed (object);
-  offauth_plugin_watch_service (self->service, G_CALLBACK (offauth_status_pill_service_changed_cb), self);
+  offauth_plugin_watch_service (self->service,
+                                G_CALLBACK (offauth_status_pill_service_changed_cb), self);
   offauth_status_pill_service_changed_cb (self);
 }
 
@@ -274,7 +306,8 @@ offauth_status_pill_class_init (OffauthStatusPillClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class, OFFAUTH_RESOURCE_PATH "/ui/offauth-status-pill.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               OFFAUTH_RESOURCE_PATH "/ui/offauth-status-pill.ui");
   gtk_widget_class_bind_template_child (widget_class, OffauthStatusPill, button);
   gtk_widget_class_bind_template_child (widget_class, OffauthStatusPill, icon);
   gtk_widget_class_bind_template_child (widget_class, OffauthStatusPill, label);

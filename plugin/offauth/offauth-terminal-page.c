@@ -65,68 +65,119 @@ offauth_terminal_page_set (AdwActionRow *row,
 }
 
 static void
+offauth_terminal_page_take (AdwActionRow *row,
+                            gchar        *value)
+{
+  adw_action_row_set_subtitle (row, value);
+  g_free (value);
+}
+
+static gchar *
+offauth_terminal_page_root_text (const OffauthTerminalStatus *st)
+{
+  if (st->root_fingerprint == NULL)
+    return g_strdup ("—");
+  return g_strdup_printf ("%.16s… %s", st->root_fingerprint,
+                          st->root_trusted_on_first_use ? _("(trusted on first use)")
+                                                        : _("(pinned)"));
+}
+
+static gchar *
+offauth_terminal_page_bundle_text (const OffauthTerminalStatus *st,
+                                   gint64                       now)
+{
+  g_autofree gchar *keys = NULL;
+  g_autofree gchar *age = offauth_format_duration (now - (gint64) st->bundle_issued_at);
+  g_autofree gchar *left = offauth_format_duration ((gint64) st->bundle_expires_at - now);
+
+  keys = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "sequence %" PRIu64 ", %u issuer key",
+                                       "sequence %" PRIu64 ", %u issuer keys", st->n_issuer_keys),
+                          st->bundle_sequence, st->n_issuer_keys);
+  /* Translators: "sequence 3, 2 issuer keys; issued 3 h ago, expires in 29 d 21 h" */
+  return g_strdup_printf (_("%s; issued %s ago, expires in %s"), keys, age, left);
+}
+
+static gchar *
+offauth_terminal_page_revocations_text (const OffauthTerminalStatus *st,
+                                        gint64                       now)
+{
+  g_autofree gchar *lists = NULL;
+  g_autofree gchar *age = NULL;
+
+  lists = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u list", "%u lists",
+                                        st->n_revocation_lists), st->n_revocation_lists);
+  if (st->n_revocation_lists == 0)
+    return g_steal_pointer (&lists);
+  age = offauth_format_duration (now - (gint64) st->oldest_revocation_issued_at);
+  /* Translators: "2 lists, the oldest issued 2 h ago" */
+  return g_strdup_printf (_("%s, the oldest issued %s ago"), lists, age);
+}
+
+static gchar *
+offauth_terminal_page_limits_text (OffauthTerminalPage         *self,
+                                   const OffauthTerminalStatus *st)
+{
+  const OffauthTerminalConfig *c = &st->config;
+  g_autofree gchar *floor = NULL;
+  g_autofree gchar *cap_total = NULL;
+  g_autofree gchar *stale = offauth_terminal_page_amount (self, c->stale_cap);
+
+  if (c->floor_limit)
+    floor = offauth_terminal_page_amount (self, c->floor_limit);
+  else
+    floor = g_strdup (_("none"));
+  if (c->cap_total)
+    cap_total = offauth_terminal_page_amount (self, c->cap_total);
+  else
+    cap_total = g_strdup (_("none"));
+  /* Translators: the terminal's limits on the merchant page */
+  return g_strdup_printf (_("floor %s · cap %s or %" PRIu64 " sales · above %s needs fresh "
+                            "revocation data"),
+                          floor, cap_total, c->cap_count, stale);
+}
+
+static gchar *
+offauth_terminal_page_counters_text (const OffauthTerminalStatus *st)
+{
+  g_autofree gchar *sales = NULL;
+  g_autofree gchar *payers = NULL;
+  g_autofree gchar *blocked = NULL;
+
+  sales = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u sale", "%u sales",
+                                        (gulong) st->n_sales),
+                           (guint) st->n_sales);
+  payers = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u payer", "%u payers",
+                                         (gulong) st->n_credentials),
+                            (guint) st->n_credentials);
+  blocked = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u blocked", "%u blocked",
+                                          (gulong) st->n_negative),
+                             (guint) st->n_negative);
+  return g_strdup_printf ("%s · %s · %s", sales, payers, blocked);
+}
+
+static void
 offauth_terminal_page_update (OffauthTerminalPage         *self,
                               const OffauthTerminalStatus *st)
 {
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  gboolean paused = st->state != OFFAUTH_REASON_NONE;
   g_autofree gchar *tid = offauth_hex (st->terminal_id, 8);
   g_autofree gchar *head = offauth_hex (st->journal_head, 4);
-  g_autofree gchar *floor = st->config.floor_limit ? offauth_terminal_page_amount (self, st->config.floor_limit) : g_strdup (_("none"));
-  g_autofree gchar *cap_total = st->config.cap_total ? offauth_terminal_page_amount (self, st->config.cap_total) : g_strdup (_("none"));
-  g_autofree gchar *stale = offauth_terminal_page_amount (self, st->config.stale_cap);
-  g_autofree gchar *v = NULL;
 
-  offauth_terminal_page_set (self->state_row, paused ? offauth_reason_code (st->state) : _("ready"));
-  v = g_strdup_printf ("%s · %s…", st->merchant_id, tid);
-  offauth_terminal_page_set (self->terminal_row, v);
-  g_clear_pointer (&v, g_free);
-  v = st->root_fingerprint
-        ? g_strdup_printf ("%.16s… %s", st->root_fingerprint,
-                           st->root_trusted_on_first_use ? _("(trusted on first use)") : _("(pinned)"))
-        : g_strdup ("—");
-  offauth_terminal_page_set (self->root_row, v);
-  g_clear_pointer (&v, g_free);
-  {
-    g_autofree gchar *keys = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "sequence %" PRIu64 ", %u issuer key",
-                                                           "sequence %" PRIu64 ", %u issuer keys", st->n_issuer_keys),
-                                              st->bundle_sequence, st->n_issuer_keys);
-    g_autofree gchar *age = offauth_format_duration (now - (gint64) st->bundle_issued_at);
-    g_autofree gchar *left = offauth_format_duration ((gint64) st->bundle_expires_at - now);
-    /* Translators: "sequence 3, 2 issuer keys; issued 3 h ago, expires in 29 d 21 h" */
-    v = g_strdup_printf (_("%s; issued %s ago, expires in %s"), keys, age, left);
-    offauth_terminal_page_set (self->bundle_row, v);
-    g_clear_pointer (&v, g_free);
-  }
-  {
-    g_autofree gchar *lists = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u list", "%u lists",
-                                                            st->n_revocation_lists), st->n_revocation_lists);
-    g_autofree gchar *age = offauth_format_duration (now - (gint64) st->oldest_revocation_issued_at);
-    /* Translators: "2 lists, the oldest issued 2 h ago" */
-    v = st->n_revocation_lists ? g_strdup_printf (_("%s, the oldest issued %s ago"), lists, age) : g_strdup (lists);
-  }
-  offauth_terminal_page_set (self->revocations_row, v);
-  g_clear_pointer (&v, g_free);
-  /* Translators: the terminal's limits on the merchant page */
-  v = g_strdup_printf (_("floor %s · cap %s or %" PRIu64 " sales · above %s needs fresh revocation data"),
-                       floor, cap_total, st->config.cap_count, stale);
-  offauth_terminal_page_set (self->limits_row, v);
-  g_clear_pointer (&v, g_free);
-  {
-    g_autofree gchar *sales = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u sale", "%u sales",
-                                                            (gulong) st->n_sales), (guint) st->n_sales);
-    g_autofree gchar *payers = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u payer", "%u payers",
-                                                             (gulong) st->n_credentials), (guint) st->n_credentials);
-    g_autofree gchar *blocked = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u blocked", "%u blocked",
-                                                              (gulong) st->n_negative), (guint) st->n_negative);
-    v = g_strdup_printf ("%s · %s · %s", sales, payers, blocked);
-  }
-  offauth_terminal_page_set (self->counters_row, v);
-  g_clear_pointer (&v, g_free);
-  v = g_strdup_printf (_("%" PRIu64 " rows, head %s"), st->journal_rows, head);
-  offauth_terminal_page_set (self->journal_row, v);
+  offauth_terminal_page_set (self->state_row, st->state != OFFAUTH_REASON_NONE
+                                                ? offauth_reason_code (st->state) : _("ready"));
+  offauth_terminal_page_take (self->terminal_row,
+                              g_strdup_printf ("%s · %s…", st->merchant_id, tid));
+  offauth_terminal_page_take (self->root_row, offauth_terminal_page_root_text (st));
+  offauth_terminal_page_take (self->bundle_row, offauth_terminal_page_bundle_text (st, now));
+  offauth_terminal_page_take (self->revocations_row,
+                              offauth_terminal_page_revocations_text (st, now));
+  offauth_terminal_page_take (self->limits_row, offauth_terminal_page_limits_text (self, st));
+  offauth_terminal_page_take (self->counters_row, offauth_terminal_page_counters_text (st));
+  offauth_terminal_page_take (self->journal_row, g_strdup_printf (_("%" PRIu64 " rows, head %s"),
+                                                                  st->journal_rows, head));
   offauth_terminal_page_set (self->database_row, offauth_service_get_db_path (self->service));
-  gtk_widget_set_visible (GTK_WIDGET (self->clock_button), st->state == OFFAUTH_REASON_CLOCK_UNTRUSTED);
+  gtk_widget_set_visible (GTK_WIDGET (self->clock_button),
+                          st->state == OFFAUTH_REASON_CLOCK_UNTRUSTED);
 }
 
 /* The one place that reads the service's status. */
@@ -154,8 +205,11 @@ offauth_terminal_page_verified_cb (GObject      *source,
   /* A newer check took its place, or the page went away. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  offauth_terminal_page_set (self->verify_row, verified ? _("The journal verifies: no row was changed or removed.")
-                                                        : error->message);
+  if (verified)
+    offauth_terminal_page_set (self->verify_row,
+                               _("The journal verifies: no row was changed or removed."));
+  else
+    offauth_terminal_page_set (self->verify_row, error->message);
 }
 
 static void
@@ -166,8 +220,8 @@ offauth_terminal_page_verify_clicked_cb (OffauthTerminalPage *self,
   g_cancellable_cancel (self->verify_cancellable);
   g_set_object (&self->verify_cancellable, g_cancellable_new ());
   offauth_terminal_page_set (self->verify_row, _("Checking every row…"));
-  offauth_service_verify_async (self->service, self->verify_cancellable, offauth_terminal_page_verified_cb,
-                                g_object_ref (self));
+  offauth_service_verify_async (self->service, self->verify_cancellable,
+                                offauth_terminal_page_verified_cb, g_object_ref (self));
 }
 
 static void
@@ -178,7 +232,8 @@ offauth_terminal_page_clock_accepted_cb (GObject      *source,
   g_autoptr(OffauthTerminalPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!offauth_service_accept_clock_finish (OFFAUTH_SERVICE (source), result, &error) && self->host != NULL)
+  if (!offauth_service_accept_clock_finish (OFFAUTH_SERVICE (source), result, &error) &&
+      self->host != NULL)
     till_host_notify (self->host, error->message, FALSE);
 }
 
@@ -206,7 +261,8 @@ offauth_terminal_page_constructed (GObject *object)
   OffauthTerminalPage *self = OFFAUTH_TERMINAL_PAGE (object);
 
   G_OBJECT_CLASS (offauth_terminal_page_parent_class)->constructed (object);
-  offauth_plugin_watch_service (self->service, G_CALLBACK (offauth_terminal_page_service_changed_cb), self);
+  offauth_plugin_watch_service (self->service,
+                                G_CALLBACK (offauth_terminal_page_service_changed_cb), self);
   offauth_terminal_page_service_changed_cb (self);
 }
 
@@ -284,7 +340,8 @@ offauth_terminal_page_class_init (OffauthTerminalPageClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class, OFFAUTH_RESOURCE_PATH "/ui/offauth-terminal-page.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, OFFAUTH_RESOURCE_PATH
+                                               "/ui/offauth-terminal-page.ui");
   gtk_widget_class_bind_template_child (widget_class, OffauthTerminalPage, state_row);
   gtk_widget_class_bind_template_child (widget_class, OffauthTerminalPage, terminal_row);
   gtk_widget_class_bind_template_child (widget_class, OffauthTerminalPage, root_row);

@@ -12,7 +12,8 @@
 G_BEGIN_DECLS
 
 #define OFFAUTH_TYPE_TERMINAL_PAGE (offauth_terminal_page_get_type ())
-G_DECLARE_FINAL_TYPE (OffauthTerminalPage, offauth_terminal_page, OFFAUTH, TERMINAL_PAGE, AdwPreferencesPage)
+G_DECLARE_FINAL_TYPE (OffauthTerminalPage, offauth_terminal_page, OFFAUTH, TERMINAL_PAGE,
+                      AdwPreferencesPage)
 
 /* Follows the service's status; amounts in the host's currency, errors as its notices. */
 GtkWidget *offauth_terminal_page_new (OffauthService *service,
