@@ -4,13 +4,23 @@
  * checked at open; a statement that cannot be prepared or stepped is reported as an
  * OFFAUTH_ERROR_STORAGE error, never passed over.
  *
+ * A read-only open also reads a database on read-only media, where SQLite cannot create
+ * the -shm file a WAL database needs: without a -wal file the database is read in place
+ * (immutable), with one the two are copied into a temporary folder and the copy is read,
+ * so that the sales only the -wal file holds are not left out.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "offauth"
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "offauth-terminal-private.h"
 
@@ -65,6 +75,12 @@ static const char *statement_sql[N_STATEMENTS] = {
   [ST_ALL_CHECKPOINTS] = "SELECT seq, raw FROM checkpoints ORDER BY seq",
   [ST_ALL_CREDENTIALS] = "SELECT credential_id, offline_count, offline_total FROM credentials",
   [ST_ALL_NEGATIVE] = "SELECT credential_id FROM negative",
+  /* The start-up check's lookups through the sales table's two UNIQUE indexes: the first
+   * one alone (covering), and the entries of each counted (a range over all keys, which
+   * the planner answers from the index). */
+  [ST_FIND_SALE_ID] = "SELECT id FROM sales WHERE sale_id = ?1",
+  [ST_COUNT_SALE_KEYS] = "SELECT (SELECT count(*) FROM sales WHERE sale_id > x''),"
+                         " (SELECT count(*) FROM sales WHERE credential_id > x'')",
 };
 
 static const char schema_sql[] =
@@ -257,6 +273,105 @@ use_wal (OffauthTerminal *t,
   return TRUE;
 }
 
+static gboolean
+open_connection (OffauthTerminal *t,
+                 const char      *filename,
+                 int              open_flags,
+                 GError         **error)
+{
+  if (sqlite3_open_v2 (filename, &t->db, open_flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    return _offauth_db_error (t, error, "Cannot open the terminal database");
+  sqlite3_extended_result_codes (t->db, 1);
+  sqlite3_busy_timeout (t->db, 5000);
+  return _offauth_db_exec (t, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", error);
+}
+
+static gboolean
+prepare_all (OffauthTerminal *t,
+             GError         **error)
+{
+  /* The statements cannot be prepared on a read-only database without the tables. */
+  for (guint i = 0; i < N_STATEMENTS; i++)
+    if (!prepare (t, i, "This is not a terminal database", error))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+copy_file (const char *from,
+           const char *to,
+           GError    **error)
+{
+  g_autofree guint8 *buf = g_malloc (1 << 20);
+  int in = g_open (from, O_RDONLY | O_CLOEXEC, 0);
+  int out = in < 0 ? -1 : g_open (to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  gssize n = 0;
+  int saved = 0;
+
+  while (out >= 0 && (n = read (in, buf, 1 << 20)) != 0)
+    {
+      gssize done = 0;
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      while (n > 0 && done < n)
+        {
+          gssize w = write (out, buf + done, (gsize) (n - done));
+          if (w < 0 && errno != EINTR)
+            break;
+          done += MAX (w, 0);
+        }
+      if (n < 0 || done < n)
+        break;
+    }
+  saved = errno;
+  if (in >= 0)
+    close (in);
+  if (out >= 0 && close (out) != 0 && n == 0)
+    n = -1, saved = errno;
+  if (in < 0 || out < 0 || n != 0)
+    {
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STORAGE, "Cannot copy %s to %s: %s", from,
+                   to, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Read-only media: SQLite could not open (or create) what WAL reading needs beside t->path. */
+static gboolean
+open_read_only_medium (OffauthTerminal *t,
+                       GError         **error)
+{
+  g_autofree gchar *wal = g_strconcat (t->path, "-wal", NULL);
+  g_autofree gchar *copy = NULL;
+  g_autofree gchar *copy_wal = NULL;
+
+  if (!g_file_test (wal, G_FILE_TEST_EXISTS))
+    {
+      g_autofree gchar *absolute = g_canonicalize_filename (t->path, NULL);
+      g_autofree gchar *uri = g_filename_to_uri (absolute, NULL, error);
+      g_autofree gchar *immutable = NULL;
+
+      if (uri == NULL)
+        return FALSE;
+      immutable = g_strconcat (uri, "?immutable=1", NULL);
+      return open_connection (t, immutable, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, error) &&
+             prepare_all (t, error);
+    }
+  t->copy_dir = g_dir_make_tmp ("offauth-verify-XXXXXX", NULL);
+  if (t->copy_dir == NULL)
+    {
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STORAGE,
+                   "Cannot make a temporary folder for a copy of %s", t->path);
+      return FALSE;
+    }
+  copy = g_build_filename (t->copy_dir, "terminal.db", NULL);
+  copy_wal = g_strconcat (copy, "-wal", NULL);
+  return copy_file (t->path, copy, error) && copy_file (wal, copy_wal, error) &&
+         open_connection (t, copy, SQLITE_OPEN_READONLY, error) && prepare_all (t, error);
+}
+
 /* Opens t->path: creates the schema when writable, and prepares every statement, which
  * also tells a terminal database from any other file. */
 gboolean
@@ -268,11 +383,24 @@ _offauth_db_open (OffauthTerminal *t,
   guint64 version = 0;
   gboolean found = FALSE;
 
-  if (sqlite3_open_v2 (t->path, &t->db, open_flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-    return _offauth_db_error (t, error, "Cannot open the terminal database");
-  sqlite3_extended_result_codes (t->db, 1);
-  sqlite3_busy_timeout (t->db, 5000);
-  if (!_offauth_db_exec (t, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", error))
+  if (read_only)
+    {
+      g_autoptr(GError) local = NULL;
+      int rc;
+
+      if (open_connection (t, t->path, open_flags, &local) && prepare_all (t, &local))
+        return TRUE;
+      rc = t->db != NULL ? sqlite3_extended_errcode (t->db) & 0xff : SQLITE_CANTOPEN;
+      if ((rc != SQLITE_CANTOPEN && rc != SQLITE_READONLY) ||
+          !g_file_test (t->path, G_FILE_TEST_IS_REGULAR))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      _offauth_db_close (t);
+      return open_read_only_medium (t, error);
+    }
+  if (!open_connection (t, t->path, open_flags, error))
     return FALSE;
   if (!read_only)
     {
@@ -286,10 +414,8 @@ _offauth_db_open (OffauthTerminal *t,
           return FALSE;
         }
     }
-  /* The statements cannot be prepared on a read-only database without the tables. */
-  for (guint i = 0; i < N_STATEMENTS; i++)
-    if (!prepare (t, i, "This is not a terminal database", error))
-      return FALSE;
+  if (!prepare_all (t, error))
+    return FALSE;
   if (!read_only && !found)
     return _offauth_setting_set (t, "schema_version", NULL, SCHEMA_VERSION, error);
   return TRUE;
@@ -327,4 +453,17 @@ _offauth_db_close (OffauthTerminal *t)
   for (guint i = 0; i < N_STATEMENTS; i++)
     g_clear_pointer (&t->stmts[i], sqlite3_finalize);
   g_clear_pointer (&t->db, sqlite3_close);
+  /* Only read-only opens make a copy, and they are never reopened. */
+  if (t->copy_dir != NULL)
+    {
+      const char *names[] = { "terminal.db", "terminal.db-wal", "terminal.db-shm" };
+
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          g_autofree gchar *path = g_build_filename (t->copy_dir, names[i], NULL);
+          g_unlink (path);
+        }
+      g_rmdir (t->copy_dir);
+      g_clear_pointer (&t->copy_dir, g_free);
+    }
 }

@@ -69,6 +69,8 @@ typedef enum
   ST_ALL_CHECKPOINTS,
   ST_ALL_CREDENTIALS,
   ST_ALL_NEGATIVE,
+  ST_FIND_SALE_ID,
+  ST_COUNT_SALE_KEYS,
   N_STATEMENTS
 } OffauthStatementId;
 
@@ -78,6 +80,7 @@ struct _OffauthTerminal
   sqlite3_stmt          *stmts[N_STATEMENTS];
   gchar                 *path;
   gchar                 *key_path;
+  gchar                 *copy_dir;      /* read-only media: the temporary copy that is open */
   int                    lock_fd;
   OffauthOpenFlags       flags;
   OffauthSecretKey      *key;

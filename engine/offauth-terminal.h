@@ -194,9 +194,11 @@ void              offauth_terminal_status_clear   (OffauthTerminalStatus *status
 gboolean          offauth_terminal_verify         (OffauthTerminal       *terminal,
                                                    guint64               *bad_seq,
                                                    GError               **error);
-/* Checks a checkpoint that left the device against the journal. */
+/* Checks a checkpoint that left the device against the journal (and the journal itself).
+ * On failure, *bad_seq is the first broken or missing row (0 when no row is to blame). */
 gboolean          offauth_terminal_verify_checkpoint (OffauthTerminal    *terminal,
                                                    const char            *checkpoint_text,
+                                                   guint64               *bad_seq,
                                                    GError               **error);
 gchar            *offauth_terminal_make_checkpoint (OffauthTerminal      *terminal,
                                                    GError               **error);

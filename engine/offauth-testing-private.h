@@ -31,4 +31,11 @@ gboolean _offauth_terminal_fill_settled        (OffauthTerminal *terminal,
                                                 guint64          n,
                                                 GError         **error);
 
+/* The journal's chain step (offauth-journal.c), for tests that forge a row. */
+void     _offauth_chain_hash                   (guint8           out[OFFAUTH_HASH_SIZE],
+                                                guint64          seq,
+                                                const guint8     prev[OFFAUTH_HASH_SIZE],
+                                                const guint8    *record,
+                                                gsize            len);
+
 G_END_DECLS

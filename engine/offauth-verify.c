@@ -5,6 +5,12 @@
  * list, enrollment and trusted time the terminal holds, and the stored checkpoints.
  * A failure names the first bad row (0 when the fault is in a derived table).
  *
+ * The decision trusts the sales table's UNIQUE indexes (sale id; credential id and
+ * counter) and the credentials table's key for its lookups. So the replay collects every
+ * sale's keys, sorts them and refuses a key the journal holds twice (exact, no hashing),
+ * then looks every key up the way the decision does: a damaged index page that sends a
+ * lookup astray (which neither a scan nor quick_check notices) stops the terminal.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "offauth"
@@ -22,6 +28,20 @@ typedef struct
   guint64 total;
 } CredentialTotals;
 
+/* A sale's keys, as the journal has them. */
+typedef struct
+{
+  guint8  sale_id[OFFAUTH_SALE_ID_SIZE];
+  guint64 seq;
+} SaleIdKey;
+
+typedef struct
+{
+  guint8  credential_id[OFFAUTH_CREDENTIAL_ID_SIZE];
+  guint32 counter;
+  guint64 seq;
+} CounterKey;
+
 /* What the journal says, gathered while it is replayed. */
 typedef struct
 {
@@ -35,6 +55,8 @@ typedef struct
   gboolean               have_checkpoint;
 
   GHashTable            *totals;        /* credential id -> CredentialTotals */
+  GArray                *sale_ids;      /* SaleIdKey of every sale, in journal order */
+  GArray                *counters;      /* CounterKey of every sale, in journal order */
   GHashTable            *settings;      /* name -> guint64 */
   GHashTable            *revocations;   /* issuer key id -> OffauthRecordRevocations */
   GHashTable            *negative;      /* credential id set */
@@ -109,6 +131,15 @@ replay_sale (Replay              *r,
       sqlite3_column_int (r->sales, 9) != OFFAUTH_SALE_QUEUED)
     return broken (r->bad_seq, seq, r->error, "sale %" G_GUINT64_FORMAT
                    " in the sales table disagrees with journal row %" G_GUINT64_FORMAT, seq, seq);
+  {
+    SaleIdKey sk = { .seq = seq };
+    CounterKey ck = { .counter = p->counter, .seq = seq };
+
+    memcpy (sk.sale_id, p->sale_id, OFFAUTH_SALE_ID_SIZE);
+    memcpy (ck.credential_id, p->credential.credential_id, OFFAUTH_CREDENTIAL_ID_SIZE);
+    g_array_append_val (r->sale_ids, sk);
+    g_array_append_val (r->counters, ck);
+  }
   if (rec->sale.mode == OFFAUTH_MODE_OFFLINE)
     {
       CredentialTotals *ct = g_hash_table_lookup (r->totals, p->credential.credential_id);
@@ -273,6 +304,203 @@ replay_journal (Replay *r)
   return TRUE;
 }
 
+/* One sale twice in the journal */
+
+static int
+compare_sale_ids (gconstpointer a,
+                  gconstpointer b)
+{
+  const SaleIdKey *x = a, *y = b;
+  int c = memcmp (x->sale_id, y->sale_id, OFFAUTH_SALE_ID_SIZE);
+
+  return c != 0 ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static int
+compare_counters (gconstpointer a,
+                  gconstpointer b)
+{
+  const CounterKey *x = a, *y = b;
+  int c = memcmp (x->credential_id, y->credential_id, OFFAUTH_CREDENTIAL_ID_SIZE);
+
+  if (c != 0)
+    return c;
+  if (x->counter != y->counter)
+    return x->counter < y->counter ? -1 : 1;
+  return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Sorts the keys and refuses the first journal row (the later of a pair) whose sale id, or
+ * whose credential id and counter, an earlier row already has, if it comes before row
+ * before (so that the first bad row is named when the replay stopped at a later one). */
+static gboolean
+check_repeats (Replay  *r,
+               guint64  before)
+{
+  guint64 later = G_MAXUINT64, earlier = 0;
+  gboolean same_sale = FALSE;
+
+  g_array_sort (r->sale_ids, compare_sale_ids);
+  for (guint i = 1; i < r->sale_ids->len; i++)
+    {
+      const SaleIdKey *x = &g_array_index (r->sale_ids, SaleIdKey, i - 1);
+      const SaleIdKey *y = &g_array_index (r->sale_ids, SaleIdKey, i);
+
+      if (y->seq < later && memcmp (x->sale_id, y->sale_id, OFFAUTH_SALE_ID_SIZE) == 0)
+        {
+          later = y->seq;
+          earlier = x->seq;
+          same_sale = TRUE;
+        }
+    }
+  g_array_sort (r->counters, compare_counters);
+  for (guint i = 1; i < r->counters->len; i++)
+    {
+      const CounterKey *x = &g_array_index (r->counters, CounterKey, i - 1);
+      const CounterKey *y = &g_array_index (r->counters, CounterKey, i);
+
+      if (y->seq < later && x->counter == y->counter &&
+          memcmp (x->credential_id, y->credential_id, OFFAUTH_CREDENTIAL_ID_SIZE) == 0)
+        {
+          later = y->seq;
+          earlier = x->seq;
+          same_sale = FALSE;
+        }
+    }
+  if (later >= before)
+    return TRUE;
+  if (same_sale)
+    return broken (r->bad_seq, later, r->error, "journal row %" G_GUINT64_FORMAT " records the sale "
+                   "of journal row %" G_GUINT64_FORMAT " again", later, earlier);
+  return broken (r->bad_seq, later, r->error, "journal row %" G_GUINT64_FORMAT " reuses the "
+                 "credential and counter of journal row %" G_GUINT64_FORMAT ": a double spend",
+                 later, earlier);
+}
+
+/* What the decision looks up */
+
+static gboolean
+index_damaged (Replay     *r,
+               const char *index,
+               guint64     seq)
+{
+  return broken (r->bad_seq, 0, r->error, "the sales table's index on %s does not find sale %"
+                 G_GUINT64_FORMAT ": the index is damaged", index, seq);
+}
+
+/* Looks a sale up by one key (bound by the caller): it must be the sale of row seq. */
+static gboolean
+finds_sale (Replay      *r,
+            OffauthStmt *s,
+            guint64      seq,
+            gboolean    *found)
+{
+  gboolean row;
+
+  if (!_offauth_db_step (r->t, s, &row, r->error))
+    return FALSE;
+  *found = row && (guint64) sqlite3_column_int64 (s, 0) == seq;
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+static gboolean
+credential_disagrees (Replay       *r,
+                      const guint8 *credential_id,
+                      gsize         len)
+{
+  g_autofree gchar *hex = offauth_hex (credential_id, len);
+
+  return broken (r->bad_seq, 0, r->error,
+                 "the offline counters of credential %s disagree with the journal", hex);
+}
+
+/* A payer's totals, looked up by the credentials table's key as the decision does. */
+static gboolean
+check_credential_lookup (Replay       *r,
+                         const guint8  credential_id[OFFAUTH_CREDENTIAL_ID_SIZE])
+{
+  const CredentialTotals *ct = g_hash_table_lookup (r->totals, credential_id);
+  OffauthStmt *s;
+  gboolean row, same;
+
+  if (ct == NULL)
+    return TRUE;   /* online sales only: no row, and verify_credentials sees an extra one */
+  if ((s = _offauth_db_stmt (r->t, ST_CRED_TOTALS, r->error)) == NULL)
+    return FALSE;
+  sqlite3_bind_blob (s, 1, credential_id, OFFAUTH_CREDENTIAL_ID_SIZE, SQLITE_STATIC);
+  if (!_offauth_db_step (r->t, s, &row, r->error))
+    return FALSE;
+  same = row && (guint64) sqlite3_column_int64 (s, 0) == ct->count &&
+         (guint64) sqlite3_column_int64 (s, 1) == ct->total;
+  sqlite3_reset (s);
+  if (!row)
+    {
+      g_autofree gchar *hex = offauth_hex (credential_id, OFFAUTH_CREDENTIAL_ID_SIZE);
+      return broken (r->bad_seq, 0, r->error, "the credentials table's key does not find "
+                     "credential %s: the table is damaged", hex);
+    }
+  return same || credential_disagrees (r, credential_id, OFFAUTH_CREDENTIAL_ID_SIZE);
+}
+
+/* Every key of every sale found through its index at its own row, in key order (the index
+ * pages are then read in order), and each index holding no more entries than sales: so
+ * every lookup of the decision answers what the journal says. A scan would not do: it
+ * walks the leaves without reading the keys of the interior pages that route a lookup. */
+static gboolean
+check_lookups (Replay *r)
+{
+  OffauthStmt *s = _offauth_db_stmt (r->t, ST_COUNT_SALE_KEYS, r->error);
+  guint n = r->sale_ids->len;
+  gboolean row, found;
+
+  if (s == NULL || !_offauth_db_step (r->t, s, &row, r->error))
+    return FALSE;
+  found = row && (guint64) sqlite3_column_int64 (s, 0) == n;
+  row = row && (guint64) sqlite3_column_int64 (s, 1) == n;
+  sqlite3_reset (s);
+  if (!found)
+    return broken (r->bad_seq, 0, r->error, "the sales table's index on sale_id does not hold "
+                   "one entry per sale: the index is damaged");
+  if (!row)
+    return broken (r->bad_seq, 0, r->error, "the sales table's index on (credential_id, counter) "
+                   "does not hold one entry per sale: the index is damaged");
+
+  if ((s = _offauth_db_stmt (r->t, ST_FIND_SALE_ID, r->error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      const SaleIdKey *k = &g_array_index (r->sale_ids, SaleIdKey, i);
+
+      sqlite3_bind_blob (s, 1, k->sale_id, OFFAUTH_SALE_ID_SIZE, SQLITE_STATIC);
+      if (!finds_sale (r, s, k->seq, &found))
+        return FALSE;
+      if (!found)
+        return index_damaged (r, "sale_id", k->seq);
+    }
+
+  if ((s = _offauth_db_stmt (r->t, ST_FIND_COUNTER, r->error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      const CounterKey *k = &g_array_index (r->counters, CounterKey, i);
+
+      sqlite3_bind_blob (s, 1, k->credential_id, OFFAUTH_CREDENTIAL_ID_SIZE, SQLITE_STATIC);
+      sqlite3_bind_int64 (s, 2, k->counter);
+      if (!finds_sale (r, s, k->seq, &found))
+        return FALSE;
+      if (!found)
+        return index_damaged (r, "(credential_id, counter)", k->seq);
+      /* After the last key of a payer, the payer's totals. */
+      if ((i + 1 == n ||
+           memcmp (k->credential_id, g_array_index (r->counters, CounterKey, i + 1).credential_id,
+                   OFFAUTH_CREDENTIAL_ID_SIZE) != 0) &&
+          !check_credential_lookup (r, k->credential_id))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* The derived tables */
 
 static gboolean
@@ -431,7 +659,8 @@ offauth_terminal_verify (OffauthTerminal *t,
 {
   g_autoptr(OffauthStmt) sales = NULL;
   g_autoptr(OffauthStmt) checkpoints = NULL;
-  Replay r = { .t = t, .bad_seq = bad_seq, .error = error };
+  guint64 bad = 0;
+  Replay r = { .t = t, .bad_seq = &bad, .error = error };
   gboolean own_tx;
   gboolean ok;
 
@@ -450,12 +679,31 @@ offauth_terminal_verify (OffauthTerminal *t,
   r.settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   r.revocations = g_hash_table_new_full (_offauth_id_hash, _offauth_key_id_equal, g_free, g_free);
   r.negative = g_hash_table_new_full (_offauth_id_hash, _offauth_credential_id_equal, g_free, NULL);
+  r.sale_ids = g_array_new (FALSE, FALSE, sizeof (SaleIdKey));
+  r.counters = g_array_new (FALSE, FALSE, sizeof (CounterKey));
 
   ok = (sales = r.sales = _offauth_db_stmt (t, ST_ALL_SALES, error)) != NULL &&
        (checkpoints = r.checkpoints = _offauth_db_stmt (t, ST_ALL_CHECKPOINTS, error)) != NULL &&
        _offauth_db_step (t, r.sales, &r.have_sale, error) &&
        _offauth_db_step (t, r.checkpoints, &r.have_checkpoint, error) &&
-       replay_journal (&r) &&
+       replay_journal (&r);
+  /* A sale repeated before the row where the replay stopped is the first bad row. */
+  if (!ok && bad != 0 && error != NULL && g_error_matches (*error, OFFAUTH_ERROR,
+                                                            OFFAUTH_ERROR_TAMPERED))
+    {
+      GError *repeat = NULL;
+
+      r.error = &repeat;
+      if (!check_repeats (&r, bad))
+        {
+          g_clear_error (error);
+          g_propagate_error (error, repeat);
+        }
+      r.error = error;
+    }
+  ok = ok &&
+       check_repeats (&r, G_MAXUINT64) &&
+       check_lookups (&r) &&
        verify_credentials (&r) &&
        verify_trust (&r) &&
        verify_settings (&r) &&
@@ -466,6 +714,8 @@ offauth_terminal_verify (OffauthTerminal *t,
   g_hash_table_unref (r.settings);
   g_hash_table_unref (r.revocations);
   g_hash_table_unref (r.negative);
+  g_array_unref (r.sale_ids);
+  g_array_unref (r.counters);
   g_clear_pointer (&r.trust, g_bytes_unref);
   g_free (r.enrolled);
   if (own_tx)
@@ -477,6 +727,8 @@ offauth_terminal_verify (OffauthTerminal *t,
         sqlite3_reset (checkpoints);
       _offauth_db_run (t, ST_ROLLBACK, NULL);
     }
+  if (bad_seq != NULL)
+    *bad_seq = bad;
   return ok;
 }
 
@@ -484,6 +736,7 @@ offauth_terminal_verify (OffauthTerminal *t,
 gboolean
 offauth_terminal_verify_checkpoint (OffauthTerminal *t,
                                     const char      *text,
+                                    guint64         *bad_seq,
                                     GError         **error)
 {
   OffauthCheckpoint k;
@@ -493,6 +746,9 @@ offauth_terminal_verify_checkpoint (OffauthTerminal *t,
   g_return_val_if_fail (t != NULL, FALSE);
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (bad_seq != NULL)
+    *bad_seq = 0;
 
   if (!offauth_checkpoint_parse_text (&k, text, error))
     return FALSE;
@@ -509,14 +765,14 @@ offauth_terminal_verify_checkpoint (OffauthTerminal *t,
     }
   /* Then the chain itself (the stored hashes are only worth what the chain proves),
    * after the cheap checks, so that a forged checkpoint costs no walk of the journal. */
-  if (!offauth_terminal_verify (t, NULL, error) ||
+  if (!offauth_terminal_verify (t, bad_seq, error) ||
       !_offauth_journal_hash (t, k.seq, &found, hash, error))
     return FALSE;
   if (!found)
-    return broken (NULL, k.seq, error, "journal row %" G_GUINT64_FORMAT
+    return broken (bad_seq, k.seq, error, "journal row %" G_GUINT64_FORMAT
                    " is missing: the checkpoint covers it", k.seq);
   if (memcmp (hash, k.chain_hash, OFFAUTH_HASH_SIZE) != 0)
-    return broken (NULL, k.seq, error, "journal rows up to %" G_GUINT64_FORMAT
+    return broken (bad_seq, k.seq, error, "journal rows up to %" G_GUINT64_FORMAT
                    " were changed after the checkpoint was made", k.seq);
   return TRUE;
 }

@@ -120,7 +120,7 @@ cleanup (void)
     g_autofree gchar *ckpt = offauth_terminal_make_checkpoint (world->term, &error);
 
     FUZZ_CHECK (ckpt != NULL);
-    FUZZ_CHECK (offauth_terminal_verify_checkpoint (world->term, ckpt, &error));
+    FUZZ_CHECK (offauth_terminal_verify_checkpoint (world->term, ckpt, NULL, &error));
   }
   g_clear_pointer (&world->term, offauth_terminal_free);
   {
@@ -427,7 +427,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         else if (mode == 6)
           ok = offauth_terminal_load_revocations (world->term, text, &error);
         else
-          ok = offauth_terminal_verify_checkpoint (world->term, text, &error);
+          ok = offauth_terminal_verify_checkpoint (world->term, text, NULL, &error);
         FUZZ_CHECK (ok == (error == NULL));
         /* Loading trust material needs the signature of a key the fuzzer does not hold:
          * only the seeds' own bundle and list can be valid, and they are not newer. */

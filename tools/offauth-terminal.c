@@ -630,7 +630,7 @@ cmd_journal (int argc, char **argv)
       ok = offauth_terminal_verify (t, &bad, &error);
       if (ok && opt_checkpoint != NULL)
         ok = (ckpt = tool_read_arg (opt_checkpoint, &error)) != NULL &&
-             offauth_terminal_verify_checkpoint (t, ckpt, &error);
+             offauth_terminal_verify_checkpoint (t, ckpt, &bad, &error);
       if (opt_json)
         {
           g_autoptr(JsonBuilder) b = json_builder_new ();

@@ -307,9 +307,10 @@ test_checkpoint (void)
   g_autofree gchar *ckpt = offauth_terminal_make_checkpoint (w->terminal, &error);
   g_autofree gchar *sql = NULL;
   OffauthTerminal *t;
+  guint64 bad = 0;
 
   g_assert_no_error (error);
-  g_assert_true (offauth_terminal_verify_checkpoint (w->terminal, ckpt, &error));
+  g_assert_true (offauth_terminal_verify_checkpoint (w->terminal, ckpt, NULL, &error));
   g_assert_no_error (error);
 
   /* Every trace of the last sale removed, counters fixed up, the stored checkpoint
@@ -322,9 +323,10 @@ test_checkpoint (void)
   tamper (w, sql);
   t = offauth_terminal_open (w->db_path, OFFAUTH_OPEN_DEFAULT, &error);
   g_assert_no_error (error);
-  g_assert_false (offauth_terminal_verify_checkpoint (t, ckpt, &error));
+  g_assert_false (offauth_terminal_verify_checkpoint (t, ckpt, &bad, &error));
   g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_TAMPERED);
   g_assert_nonnull (strstr (error->message, "missing"));
+  g_assert_cmpuint (bad, ==, first + 2);
   offauth_terminal_free (t);
   test_world_free (w);
 }

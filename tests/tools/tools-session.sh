@@ -181,6 +181,19 @@ check 1 "a storage fault at open" -- bash -c 'trap "" XFSZ; ulimit -f 0; "$1" re
 check 2 "a database that does not exist" -- "$TERMINAL" status nowhere.db --json
 [ "$(json "j['error']")" = bad_input ] && echo "ok $((n+=1)) - bad_input" || { echo "not ok $((n+=1)) - $out"; fail=1; }
 
+# A checkpoint that left the device covers rows that are then deleted without a trace (a
+# setting changed and changed back, the stored checkpoint dropped): JSON names the row.
+check 0 "a setting changed" -- "$TERMINAL" config big.db --cap-count 7
+check 0 "and changed back" -- "$TERMINAL" config big.db --cap-count 500
+check 0 "a checkpoint leaves the device" -- "$TERMINAL" journal big.db checkpoint
+echo "$out" > ckpt-big.txt
+check 0 "journal list" -- "$TERMINAL" journal big.db --json
+last=$(json "j[-1]['seq']")
+sqlite3 big.db "DELETE FROM journal WHERE seq >= $((last - 1)); DELETE FROM checkpoints"
+check 0 "the journal alone still verifies" -- "$TERMINAL" journal big.db verify
+check 1 "the checkpoint finds the missing rows" -- "$TERMINAL" journal big.db verify --checkpoint ckpt-big.txt --json
+[ "$(json "j['first_bad_row'] == $last and 'missing' in j['message']")" = True ] && echo "ok $((n+=1)) - first_bad_row names row $last" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+
 # Someone edits the sale in the database.
 sqlite3 t.db "UPDATE journal SET record = substr(record, 1, 237) || x'01' || substr(record, 239) WHERE seq = $sale"
 check 1 "journal verify finds the edit" -- "$TERMINAL" journal t.db verify --json

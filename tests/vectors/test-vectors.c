@@ -1895,7 +1895,7 @@ check_terminal_journal (Replay *rp, Record *header)
         fail_at (header, "the checkpoint does not name this terminal, its last row and chain hash");
       if (!spec_verify (k.raw + 72, "OA1.CHKP", k.raw, 72, rp->terminal_pk))
         fail_at (header, "the checkpoint's signature does not verify under the terminal key");
-      if (!offauth_terminal_verify_checkpoint (rp->terminal, ktext, &error))
+      if (!offauth_terminal_verify_checkpoint (rp->terminal, ktext, NULL, &error))
         fail_at (header, "the engine refuses its own checkpoint: %s", error->message);
     }
 
