@@ -1,6 +1,5 @@
-/* offauth-addin.c: what the plugin adds to the window: the status pill in the header (can
- * I sell, how much waits, is anything wrong), its money-at-risk panel, and the merchant's
- * page about the terminal.
+/* offauth-addin.c: loads the plugin's views into the host's window (the status pill and the
+ * merchant's page) and unloads them; tells the host when offline payments pause or resume.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -8,42 +7,30 @@
 
 #include "config.h"
 
-#include <inttypes.h>
-
 #include <glib/gi18n-lib.h>
-#include <libpeas/peas.h>
 
-#include "offauth-plugin.h"
+#include "offauth-addin.h"
+#include "offauth-plugin-private.h"
+#include "offauth-status-pill.h"
+#include "offauth-terminal-page.h"
 
 struct _OffauthAddin
 {
   GObject         parent_instance;
-  TillHost       *host;
+  TillHost       *host;        /* weak */
   OffauthService *service;
-  gulong          changed_id;
   guint           tick_id;
-  OffauthReason   last_state;
+  OffauthReason   last_state;  /* OFFAUTH_N_REASONS until the first status */
 
-  GtkWidget      *pill;
-  GtkImage       *pill_icon;
-  GtkLabel       *pill_label;
-  GtkLabel       *risk_state;
-  GtkLabel       *risk_waiting;
-  GtkLabel       *risk_oldest;
-  GtkLabel       *risk_headroom;
-  GtkLabel       *risk_trust;
-  GtkLabel       *risk_upload;
-
-  GtkWidget      *page;
-  GHashTable     *rows;        /* name -> AdwActionRow */
-  GtkWidget      *verify_row;
-  GtkWidget      *clock_button;
+  GtkWidget      *pill;        /* owned by the host's window */
+  GtkWidget      *page;        /* owned by the host's window */
 };
 
-static void addin_iface_init (TillHostAddinInterface *iface);
+static void offauth_addin_iface_init (TillHostAddinInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (OffauthAddin, offauth_addin, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (TILL_TYPE_HOST_ADDIN, addin_iface_init))
+                               G_IMPLEMENT_INTERFACE (TILL_TYPE_HOST_ADDIN,
+                                                      offauth_addin_iface_init))
 
 enum
 {
@@ -52,356 +39,32 @@ enum
   N_PROPS
 };
 
-gchar *
-offauth_format_duration (gint64 seconds)
-{
-  if (seconds < 0)
-    seconds = 0;
-  if (seconds < 60)
-    /* Translators: a duration in seconds */
-    return g_strdup_printf (_("%d s"), (int) seconds);
-  if (seconds < 3600)
-    return g_strdup_printf (_("%d min"), (int) (seconds / 60));
-  if (seconds < 86400)
-    return g_strdup_printf (_("%d h %d min"), (int) (seconds / 3600), (int) (seconds % 3600 / 60));
-  return g_strdup_printf (_("%d d %d h"), (int) (seconds / 86400), (int) (seconds % 86400 / 3600));
-}
-
-static gchar *
-amount (OffauthAddin *self,
-        guint64       value)
-{
-  return till_format_amount (value, till_host_get_currency (self->host));
-}
-
+/* Nothing is silent: a terminal that pauses, or resumes, says so. (While it opens, its
+ * status says nothing yet.) */
 static void
-set_row (OffauthAddin *self,
-         const char   *name,
-         const char   *value)
-{
-  AdwActionRow *row = g_hash_table_lookup (self->rows, name);
-
-  if (row != NULL)
-    adw_action_row_set_subtitle (row, value);
-}
-
-static void
-update (OffauthAddin *self)
+offauth_addin_service_changed_cb (OffauthAddin *self)
 {
   const OffauthTerminalStatus *st = offauth_service_get_status (self->service);
-  const char *error = offauth_service_get_error (self->service);
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  gboolean paused = st->state != OFFAUTH_REASON_NONE;
-  g_autofree gchar *total = amount (self, st->unsettled_total);
-  g_autofree gchar *pill = NULL;
-  g_autofree gchar *text = NULL;
-  const char *classes[] = { "status-pill", paused ? "paused" : "offline", NULL };
 
-  /* The terminal opens on the service's worker: neutral, not green, until it is ready. */
   if (offauth_service_get_state (self->service) == OFFAUTH_SERVICE_STARTING)
-    {
-      const char *starting[] = { "status-pill", NULL };
-
-      gtk_label_set_text (self->pill_label, _("Checking the journal…"));
-      gtk_image_set_from_icon_name (self->pill_icon, "content-loading-symbolic");
-      gtk_widget_set_css_classes (self->pill, starting);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->pill), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      _("Checking the journal…"), -1);
-      gtk_label_set_text (self->risk_state, _("The terminal is checking its journal of sales. Offline "
-                                              "payments are possible once it is done."));
-      return;
-    }
-  /* One glance: can I sell, how much waits. Never green while sales wait; there is no
-   * acquirer yet, so the kiosk is offline and says so. */
-  if (st->unsettled_count > 0)
-    /* Translators: the status pill, e.g. "Offline · 12 waiting · €54.00" */
-    pill = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u waiting · %s", "%s · %u waiting · %s",
-                                         (gulong) st->unsettled_count),
-                            paused ? _("Paused") : _("Offline"), (guint) st->unsettled_count, total);
-  else
-    pill = g_strdup_printf (_("%s · nothing waiting"), paused ? _("Paused") : _("Offline"));
-  gtk_label_set_text (self->pill_label, pill);
-  gtk_image_set_from_icon_name (self->pill_icon, paused ? "dialog-warning-symbolic" : "network-offline-symbolic");
-  gtk_widget_set_css_classes (self->pill, classes);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->pill), GTK_ACCESSIBLE_PROPERTY_LABEL, pill, -1);
-
-  /* The money-at-risk panel */
-  if (paused)
-    text = g_strdup_printf ("%s %s", offauth_reason_message (st->state),
-                            error ? error : offauth_reason_detail (st->state));
-  else
-    text = g_strdup (_("Offline payments are possible. No acquirer is connected yet: sales wait on this "
-                       "kiosk until they are uploaded."));
-  gtk_label_set_text (self->risk_state, text);
-  g_clear_pointer (&text, g_free);
-
-  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u sale waits to be uploaded: %s",
-                                       "%u sales wait to be uploaded: %s", (gulong) st->unsettled_count),
-                          (guint) st->unsettled_count, total);
-  gtk_label_set_text (self->risk_waiting, text);
-  g_clear_pointer (&text, g_free);
-
-  if (st->unsettled_count > 0)
-    {
-      g_autofree gchar *age = offauth_format_duration (now - (gint64) st->oldest_unsettled_time);
-      g_autofree gchar *left = offauth_format_duration ((gint64) (st->oldest_unsettled_time + st->config.upload_deadline) - now);
-      /* Translators: "Oldest waiting sale: 2 h 5 min ago; upload due within 21 h 55 min" */
-      text = g_strdup_printf (_("Oldest waiting sale: %s ago; upload due within %s"), age, left);
-    }
-  else
-    text = g_strdup (_("No sale is waiting."));
-  gtk_label_set_text (self->risk_oldest, text);
-  g_clear_pointer (&text, g_free);
-
-  {
-    g_autofree gchar *count = st->config.cap_count
-                                ? g_strdup_printf ("%" PRIu64,
-                                                   st->config.cap_count > st->unsettled_count
-                                                     ? st->config.cap_count - st->unsettled_count : 0)
-                                : g_strdup (_("any number of"));
-    g_autofree gchar *value = st->config.cap_total
-                                ? amount (self, st->config.cap_total > st->unsettled_total
-                                                  ? st->config.cap_total - st->unsettled_total : 0)
-                                : g_strdup (_("any amount"));
-    /* Translators: "Room before offline payments pause: 488 sales or €946.00" */
-    text = g_strdup_printf (_("Room before offline payments pause: %s sales or %s"), count, value);
-    gtk_label_set_text (self->risk_headroom, text);
-    g_clear_pointer (&text, g_free);
-  }
-
-  if (st->bundle_issued_at != 0)
-    {
-      g_autofree gchar *age = offauth_format_duration (now - (gint64) st->bundle_issued_at);
-      g_autofree gchar *left = offauth_format_duration ((gint64) st->bundle_expires_at - now);
-      g_autofree gchar *lists = st->oldest_revocation_issued_at
-                                  ? offauth_format_duration (now - (gint64) st->oldest_revocation_issued_at)
-                                  : NULL;
-      g_autofree gchar *lists_text = lists ? g_strdup_printf (_("revocation lists from %s ago"), lists)
-                                           : g_strdup (_("no revocation list"));
-      /* Translators: "Trust data from 3 h ago, valid 29 d 21 h more; revocation lists from 2 h ago" */
-      text = g_strdup_printf (_("Trust data from %s ago, valid %s more; %s"), age, left, lists_text);
-    }
-  else
-    text = g_strdup (_("No trust data: this kiosk is not enrolled."));
-  gtk_label_set_text (self->risk_trust, text);
-  g_clear_pointer (&text, g_free);
-  gtk_label_set_text (self->risk_upload, _("Last upload: never (no acquirer is set up)"));
-
-  /* The merchant page */
-  if (self->rows != NULL)
-    {
-      g_autofree gchar *tid = offauth_hex (st->terminal_id, 8);
-      g_autofree gchar *head = offauth_hex (st->journal_head, 4);
-      g_autofree gchar *floor = st->config.floor_limit ? amount (self, st->config.floor_limit) : g_strdup (_("none"));
-      g_autofree gchar *cap_total = st->config.cap_total ? amount (self, st->config.cap_total) : g_strdup (_("none"));
-      g_autofree gchar *stale = amount (self, st->config.stale_cap);
-      g_autofree gchar *v = NULL;
-
-      set_row (self, "state", paused ? offauth_reason_code (st->state) : _("ready"));
-      v = g_strdup_printf ("%s · %s…", st->merchant_id, tid);
-      set_row (self, "terminal", v);
-      g_clear_pointer (&v, g_free);
-      v = st->root_fingerprint
-            ? g_strdup_printf ("%.16s… %s", st->root_fingerprint,
-                               st->root_trusted_on_first_use ? _("(trusted on first use)") : _("(pinned)"))
-            : g_strdup ("—");
-      set_row (self, "root", v);
-      g_clear_pointer (&v, g_free);
-      {
-        g_autofree gchar *keys = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "sequence %" PRIu64 ", %u issuer key",
-                                                               "sequence %" PRIu64 ", %u issuer keys", st->n_issuer_keys),
-                                                  st->bundle_sequence, st->n_issuer_keys);
-        g_autofree gchar *age = offauth_format_duration (now - (gint64) st->bundle_issued_at);
-        g_autofree gchar *left = offauth_format_duration ((gint64) st->bundle_expires_at - now);
-        /* Translators: "sequence 3, 2 issuer keys; issued 3 h ago, expires in 29 d 21 h" */
-        v = g_strdup_printf (_("%s; issued %s ago, expires in %s"), keys, age, left);
-        set_row (self, "bundle", v);
-        g_clear_pointer (&v, g_free);
-      }
-      {
-        g_autofree gchar *lists = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u list", "%u lists",
-                                                                st->n_revocation_lists), st->n_revocation_lists);
-        g_autofree gchar *age = offauth_format_duration (now - (gint64) st->oldest_revocation_issued_at);
-        /* Translators: "2 lists, the oldest issued 2 h ago" */
-        v = st->n_revocation_lists ? g_strdup_printf (_("%s, the oldest issued %s ago"), lists, age) : g_strdup (lists);
-      }
-      set_row (self, "revocations", v);
-      g_clear_pointer (&v, g_free);
-      /* Translators: the terminal's limits on the merchant page */
-      v = g_strdup_printf (_("floor %s · cap %s or %" PRIu64 " sales · above %s needs fresh revocation data"),
-                           floor, cap_total, st->config.cap_count, stale);
-      set_row (self, "limits", v);
-      g_clear_pointer (&v, g_free);
-      {
-        g_autofree gchar *sales = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u sale", "%u sales",
-                                                                (gulong) st->n_sales), (guint) st->n_sales);
-        g_autofree gchar *payers = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u payer", "%u payers",
-                                                                 (gulong) st->n_credentials), (guint) st->n_credentials);
-        g_autofree gchar *blocked = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u blocked", "%u blocked",
-                                                                  (gulong) st->n_negative), (guint) st->n_negative);
-        v = g_strdup_printf ("%s · %s · %s", sales, payers, blocked);
-      }
-      set_row (self, "counters", v);
-      g_clear_pointer (&v, g_free);
-      v = g_strdup_printf (_("%" PRIu64 " rows, head %s"), st->journal_rows, head);
-      set_row (self, "journal", v);
-      set_row (self, "database", offauth_service_get_db_path (self->service));
-      gtk_widget_set_visible (self->clock_button, st->state == OFFAUTH_REASON_CLOCK_UNTRUSTED);
-    }
-
-  /* Nothing is silent: a terminal that pauses, or resumes, says so. */
-  if (st->state != self->last_state)
-    {
-      if (paused)
-        till_host_notify (self->host, offauth_reason_message (st->state), TRUE);
-      else if (self->last_state != OFFAUTH_N_REASONS)
-        till_host_notify (self->host, _("Offline payments are possible again."), FALSE);
-      self->last_state = st->state;
-    }
+    return;
+  if (st->state == self->last_state || self->host == NULL)
+    return;
+  if (st->state != OFFAUTH_REASON_NONE)
+    till_host_notify (self->host, offauth_reason_message (st->state), TRUE);
+  else if (self->last_state != OFFAUTH_N_REASONS)
+    till_host_notify (self->host, _("Offline payments are possible again."), FALSE);
+  self->last_state = st->state;
 }
 
 static gboolean
-tick_cb (gpointer user_data)
+offauth_addin_tick_cb (gpointer user_data)
 {
   OffauthAddin *self = user_data;
 
   /* Ages move on, and a deadline can pass with no sale: read the state again. */
   offauth_service_refresh (self->service);
   return G_SOURCE_CONTINUE;
-}
-
-static GtkLabel *
-risk_label (GtkWidget *box)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 44);
-  gtk_box_append (GTK_BOX (box), label);
-  return GTK_LABEL (label);
-}
-
-static GtkWidget *
-build_pill (OffauthAddin *self)
-{
-  GtkWidget *button = gtk_menu_button_new ();
-  GtkWidget *content = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *popover = gtk_popover_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 10);
-  GtkWidget *title = gtk_label_new (_("Money at risk"));
-
-  self->pill_icon = GTK_IMAGE (gtk_image_new ());
-  self->pill_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_widget_add_css_class (GTK_WIDGET (self->pill_label), "numeric");
-  gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->pill_icon));
-  gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->pill_label));
-  gtk_menu_button_set_child (GTK_MENU_BUTTON (button), content);
-  gtk_widget_set_name (button, "offauth-status");
-
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-  gtk_widget_set_margin_top (box, 12);
-  gtk_widget_set_margin_bottom (box, 12);
-  gtk_widget_add_css_class (title, "title-3");
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_box_append (GTK_BOX (box), title);
-  self->risk_state = risk_label (box);
-  self->risk_waiting = risk_label (box);
-  self->risk_oldest = risk_label (box);
-  self->risk_headroom = risk_label (box);
-  self->risk_trust = risk_label (box);
-  self->risk_upload = risk_label (box);
-  gtk_widget_add_css_class (GTK_WIDGET (self->risk_waiting), "heading");
-  gtk_popover_set_child (GTK_POPOVER (popover), box);
-  gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
-  return button;
-}
-
-static void
-verified_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(OffauthAddin) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (self->verify_row == NULL)
-    return;
-  if (offauth_service_verify_finish (OFFAUTH_SERVICE (source), result, &error))
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (self->verify_row), _("The journal verifies: no row was changed or removed."));
-  else
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (self->verify_row), error->message);
-}
-
-static void
-verify_clicked_cb (GtkButton    *button,
-                   OffauthAddin *self)
-{
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->verify_row), _("Checking every row…"));
-  offauth_service_verify_async (self->service, NULL, verified_cb, g_object_ref (self));
-}
-
-static void
-clock_clicked_cb (GtkButton    *button,
-                  OffauthAddin *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!offauth_service_accept_clock (self->service, &error))
-    till_host_notify (self->host, error->message, FALSE);
-}
-
-static GtkWidget *
-add_row (OffauthAddin       *self,
-         AdwPreferencesGroup *group,
-         const char         *name,
-         const char         *title)
-{
-  GtkWidget *row = adw_action_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_preferences_group_add (group, row);
-  g_hash_table_insert (self->rows, g_strdup (name), row);
-  return row;
-}
-
-static GtkWidget *
-build_page (OffauthAddin *self)
-{
-  GtkWidget *page = adw_preferences_page_new ();
-  AdwPreferencesGroup *terminal = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  AdwPreferencesGroup *journal = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  GtkWidget *button;
-
-  self->rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  adw_preferences_group_set_title (terminal, _("Offline payments"));
-  add_row (self, terminal, "state", _("State"));
-  self->clock_button = gtk_button_new_with_label (_("The clock is right"));
-  gtk_widget_set_valign (self->clock_button, GTK_ALIGN_CENTER);
-  gtk_widget_set_visible (self->clock_button, FALSE);
-  g_signal_connect (self->clock_button, "clicked", G_CALLBACK (clock_clicked_cb), self);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (g_hash_table_lookup (self->rows, "state")), self->clock_button);
-  add_row (self, terminal, "terminal", _("Merchant and terminal"));
-  add_row (self, terminal, "root", _("Scheme root key"));
-  add_row (self, terminal, "bundle", _("Trust bundle"));
-  add_row (self, terminal, "revocations", _("Revocation lists"));
-  add_row (self, terminal, "limits", _("Limits"));
-  add_row (self, terminal, "counters", _("Recorded"));
-  add_row (self, terminal, "database", _("Database"));
-
-  adw_preferences_group_set_title (journal, _("Journal"));
-  add_row (self, journal, "journal", _("Hash chain"));
-  self->verify_row = add_row (self, journal, "verify", _("Verification"));
-  button = gtk_button_new_with_label (_("Verify now"));
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  g_signal_connect (button, "clicked", G_CALLBACK (verify_clicked_cb), self);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (self->verify_row), button);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->verify_row), _("Not checked since the kiosk started."));
-
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), terminal);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), journal);
-  return page;
 }
 
 static void
@@ -412,13 +75,13 @@ offauth_addin_load (TillHostAddin *addin,
 
   self->service = g_object_ref (offauth_plugin_service (host));
   self->last_state = OFFAUTH_N_REASONS;
-  self->pill = build_pill (self);
-  self->page = build_page (self);
+  self->pill = offauth_status_pill_new (self->service, host);
+  self->page = offauth_terminal_page_new (self->service, host);
   till_host_add_status_widget (host, self->pill);
   till_host_add_merchant_page (host, "offauth", _("Offline payments"), self->page);
-  self->changed_id = g_signal_connect_swapped (self->service, "changed", G_CALLBACK (update), self);
-  self->tick_id = g_timeout_add_seconds (30, tick_cb, self);
-  update (self);
+  offauth_plugin_watch_service (self->service, G_CALLBACK (offauth_addin_service_changed_cb), self);
+  self->tick_id = g_timeout_add_seconds (30, offauth_addin_tick_cb, self);
+  offauth_addin_service_changed_cb (self);
 }
 
 static void
@@ -428,19 +91,17 @@ offauth_addin_unload (TillHostAddin *addin,
   OffauthAddin *self = OFFAUTH_ADDIN (addin);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
-  g_clear_signal_handler (&self->changed_id, self->service);
+  g_signal_handlers_disconnect_by_data (self->service, self);
   if (self->pill != NULL)
     till_host_remove_widget (host, self->pill);
   if (self->page != NULL)
     till_host_remove_widget (host, self->page);
   self->pill = self->page = NULL;
-  self->verify_row = NULL;
-  g_clear_pointer (&self->rows, g_hash_table_unref);
   g_clear_object (&self->service);
 }
 
 static void
-addin_iface_init (TillHostAddinInterface *iface)
+offauth_addin_iface_init (TillHostAddinInterface *iface)
 {
   iface->load = offauth_addin_load;
   iface->unload = offauth_addin_unload;
@@ -484,8 +145,6 @@ offauth_addin_finalize (GObject *object)
   OffauthAddin *self = OFFAUTH_ADDIN (object);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
-  g_clear_signal_handler (&self->changed_id, self->service);
-  g_clear_pointer (&self->rows, g_hash_table_unref);
   g_clear_object (&self->service);
   g_clear_weak_pointer (&self->host);
   G_OBJECT_CLASS (offauth_addin_parent_class)->finalize (object);
@@ -505,13 +164,4 @@ offauth_addin_class_init (OffauthAddinClass *klass)
 static void
 offauth_addin_init (OffauthAddin *self)
 {
-}
-
-G_MODULE_EXPORT void peas_register_types (PeasObjectModule *module);
-
-G_MODULE_EXPORT void
-peas_register_types (PeasObjectModule *module)
-{
-  peas_object_module_register_extension_type (module, TILL_TYPE_PAYMENT_PROVIDER, OFFAUTH_TYPE_PROVIDER);
-  peas_object_module_register_extension_type (module, TILL_TYPE_HOST_ADDIN, OFFAUTH_TYPE_ADDIN);
 }

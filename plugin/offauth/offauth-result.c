@@ -1,0 +1,95 @@
+/* offauth-result.c: maps an OffauthDecision to the TillPaymentResult the window shows.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "offauth-plugin"
+
+#include "config.h"
+
+#include <inttypes.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "offauth-result.h"
+
+TillPaymentResult *
+offauth_result_new_refusal (OffauthReason  reason,
+                            const char    *detail)
+{
+  gboolean paused = offauth_reason_is_terminal_state (reason);
+  const char *code = offauth_reason_code (reason);
+  TillPaymentResult *r;
+
+  r = till_payment_result_new (FALSE, TILL_PAYMENT_MODE_OFFLINE, _("Wallet"),
+                               paused ? _("Offline payments paused") : _("Not paid"));
+  if (paused)
+    r->message = g_strdup_printf ("%s %s", offauth_reason_message (reason),
+                                  offauth_reason_detail (reason));
+  else
+    r->message = g_strdup (offauth_reason_message (reason));
+  r->next_step = g_strdup (offauth_reason_next_step (reason));
+  if (detail && *detail)
+    /* Translators: small print for support,
+     * e.g. "Reason: counter_reused (counter 1 already used)" */
+    r->reason_code = g_strdup_printf (_("Reason: %s (%s)"), code, detail);
+  else
+    r->reason_code = g_strdup_printf (_("Reason: %s"), code);
+  return r;
+}
+
+/* An old code shown again: the sale it paid, and when. */
+static TillPaymentResult *
+offauth_result_new_already_recorded (const OffauthDecision *d)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local ((gint64) d->time);
+  g_autofree gchar *clock = when ? g_date_time_format (when, "%H:%M") : g_strdup ("?");
+  TillPaymentResult *r = offauth_result_new_refusal (d->reason, NULL);
+
+  g_free (r->message);
+  /* Translators: an old payment code shown again,
+   * e.g. "This code was used for sale 1234 at 14:02." */
+  r->message = g_strdup_printf (_("This code was used for sale %" PRIu64 " at %s."),
+                                d->sale_number, clock);
+  return r;
+}
+
+TillPaymentResult *
+offauth_result_new_from_decision (const OffauthDecision *d)
+{
+  g_autofree gchar *amount = NULL;
+  g_autofree gchar *hash = NULL;
+  gboolean online;
+  TillPaymentResult *r;
+
+  g_return_val_if_fail (d != NULL, NULL);
+
+  if (!d->approved && d->reason == OFFAUTH_REASON_ALREADY_RECORDED)
+    return offauth_result_new_already_recorded (d);
+  if (!d->approved)
+    return offauth_result_new_refusal (d->reason, d->detail);
+
+  amount = d->currency[0] ? till_format_amount (d->amount, d->currency) : NULL;
+  hash = offauth_hex (d->journal_hash, 4);
+  online = d->mode == OFFAUTH_MODE_ONLINE;
+  if (d->already_recorded)
+    {
+      r = till_payment_result_new (TRUE, TILL_PAYMENT_MODE_OFFLINE, _("Wallet"), _("Already paid"));
+      /* Translators: the same code scanned twice, e.g. "Already paid: sale 1234, €4.50." */
+      r->message = g_strdup_printf (_("Already paid: sale %" PRIu64 ", %s."),
+                                    d->sale_number, amount);
+    }
+  else
+    r = till_payment_result_new (TRUE,
+                                 online ? TILL_PAYMENT_MODE_ONLINE : TILL_PAYMENT_MODE_OFFLINE,
+                                 _("Wallet"),
+                                 online ? _("Approved online") : _("Approved offline"));
+  /* Translators: the sale number on the result screen and receipt */
+  r->reference = g_strdup_printf (_("Sale %" PRIu64), d->sale_number);
+  g_ptr_array_add (r->receipt,
+                   g_strdup (online ? _("Wallet payment, approved online")
+                                    : _("Wallet payment, approved offline on this kiosk")));
+  /* Translators: the sale's place in the tamper-evident journal and the start of its hash */
+  g_ptr_array_add (r->receipt, g_strdup_printf (_("Journal row %" PRIu64 " · %s"),
+                                                d->sale_number, hash));
+  return r;
+}
