@@ -78,14 +78,6 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-enum
-{
-  CHANGED,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
-
 static void
 offauth_service_get_property (GObject    *object,
                               guint       prop_id,
@@ -154,10 +146,6 @@ offauth_service_class_init (OffauthServiceClass *klass)
   properties[PROP_DEMO] =
     g_param_spec_boolean ("demo", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  /* Going away once the views use notify::status and notify::state. */
-  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                   NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -184,7 +172,6 @@ offauth_service_set_status (OffauthService              *self,
   offauth_terminal_status_clear (&self->status);
   self->status = *status;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
-  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 static gboolean
@@ -208,7 +195,7 @@ offauth_service_post_status (OffauthService  *self,
 
   u->self = g_object_ref (self);
   offauth_terminal_get_status (terminal, &u->status);
-  /* Always through the main context's loop: "notify" and "changed" update widgets. At the
+  /* Always through the main context's loop: "notify" updates widgets. At the
    * tasks' priority, so that a call's callback finds the status it left. */
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_callback (source, offauth_service_apply_status_cb, u, NULL);
@@ -346,7 +333,6 @@ offauth_service_opened_cb (GObject      *source,
     {
       g_message ("Offline payments: %s", self->error->message);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
-      g_signal_emit (self, signals[CHANGED], 0);
     }
   g_object_thaw_notify (G_OBJECT (self));
 
@@ -826,50 +812,4 @@ offauth_service_verify_finish (OffauthService  *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == offauth_service_verify_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* The synchronous forms, going away: the call runs on the worker while this thread waits
- * on a context of its own, so that nothing else on this thread runs meanwhile. */
-
-static void
-offauth_service_sync_cb (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-offauth_service_wait (GMainContext  *context,
-                      GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (context, TRUE);
-  g_main_context_pop_thread_default (context);
-  return *result;
-}
-
-gboolean
-offauth_service_accept_clock (OffauthService  *self,
-                              GError         **error)
-{
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(GAsyncResult) result = NULL;
-
-  g_main_context_push_thread_default (context);
-  offauth_service_accept_clock_async (self, NULL, offauth_service_sync_cb, &result);
-  return offauth_service_accept_clock_finish (self, offauth_service_wait (context, &result), error);
-}
-
-gchar *
-offauth_service_demo_pay (OffauthService  *self,
-                          const char      *request_text,
-                          GError         **error)
-{
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(GAsyncResult) result = NULL;
-
-  g_main_context_push_thread_default (context);
-  offauth_service_demo_pay_async (self, request_text, NULL, offauth_service_sync_cb, &result);
-  return offauth_service_demo_pay_finish (self, offauth_service_wait (context, &result), error);
 }

@@ -33,8 +33,7 @@ G_DECLARE_FINAL_TYPE (OffauthService, offauth_service, OFFAUTH, SERVICE, GObject
  *   "error"   gchar*  why it failed, or NULL
  *   "db-path" gchar*
  *   "demo"    gboolean
- * "changed" is emitted after the status or the state changed. (Going away once the views
- * bind to the properties.) */
+ * Views connect to notify::state and notify::status. */
 
 /* The process's one service. Returns at once, in state STARTING: the terminal opens on
  * the worker, never on the main thread. host_settings is the app's GSettings (only for the
@@ -112,13 +111,5 @@ void            offauth_service_demo_pay_async  (OffauthService  *self,
 gchar          *offauth_service_demo_pay_finish (OffauthService  *self,
                                                  GAsyncResult    *result,
                                                  GError         **error);
-
-/* Going away once the views call the _async forms: these block the calling thread until
- * the worker has run the call (the engine itself never runs on the main thread). */
-gboolean        offauth_service_accept_clock   (OffauthService  *self,
-                                                GError         **error);
-gchar          *offauth_service_demo_pay       (OffauthService  *self,
-                                                const char      *request_text,
-                                                GError         **error);
 
 G_END_DECLS

@@ -613,15 +613,6 @@ test_service_demo (void)
   iterate_until (&verify.done);
   g_assert_no_error (verify.error);
 
-  /* The old synchronous form, until the views move to the async one. */
-  {
-    g_autoptr(GError) error = NULL;
-    g_autofree gchar *again = offauth_service_demo_pay (service, request.text, &error);
-
-    g_assert_no_error (error);
-    g_assert_nonnull (again);
-  }
-
   g_free (request.text);
   g_free (pay.text);
   g_clear_object (&service);
