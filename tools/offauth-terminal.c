@@ -593,6 +593,22 @@ list_record_cb (guint64 seq, guint kind, guint64 time, const guint8 *payload, gs
     }
   else if (parsed && kind == OFFAUTH_RECORD_SETTING)
     what = g_strdup_printf ("%s=%" PRIu64, rec.setting.name, rec.setting.value);
+  else if (parsed && kind == OFFAUTH_RECORD_SALE_STATE)
+    {
+      const OffauthVerdict *v = &rec.sale_state.verdict;
+      what = g_strdup_printf ("sale %" PRIu64 " %s %s attempt %u retry_after %" PRIu64,
+                              v->sale_seq, offauth_wire_state_name (v->state),
+                              offauth_settle_reason_name (v->reason), v->attempt,
+                              v->retry_after);
+    }
+  else if (parsed && kind == OFFAUTH_RECORD_SYNC_ACCEPTED)
+    {
+      g_autofree gchar *ah = offauth_hex (rec.sync_accepted.answer_hash, 4);
+      what = g_strdup_printf ("acked %" PRIu64 " acquirer_time %" PRIu64 " cursor %" PRIu64
+                              " answer %s", rec.sync_accepted.acked_seq,
+                              rec.sync_accepted.acquirer_time, rec.sync_accepted.verdict_cursor,
+                              ah);
+    }
   if (data->b != NULL)
     {
       json_builder_begin_object (data->b);

@@ -700,6 +700,138 @@ test_online (void)
   test_world_free (w);
 }
 
+static gboolean
+last_negative_cb (guint64 seq, guint kind, guint64 time, const guint8 *payload, gsize len,
+                  const guint8 hash[OFFAUTH_HASH_SIZE], gpointer user_data)
+{
+  if (kind == OFFAUTH_RECORD_NEGATIVE_LIST)
+    *(gsize *) user_data = len;
+  return TRUE;
+}
+
+static void
+test_records_sync (void)
+{
+  g_autoptr(GError) error = NULL;
+  TestWorld *w = test_world_new ();
+  g_autoptr(OffauthSecretKey) acquirer = test_key (0x72);
+  OffauthPayment p;
+  g_autofree gchar *ptext = NULL;
+  OffauthRecord st = { .kind = OFFAUTH_RECORD_SALE_STATE, .time = TEST_NOW,
+                       .sale_state.verdict = { .sale_seq = 12, .state = 3, .reason = 8,
+                                               .attempt = 1, .retry_after = TEST_NOW + 3600 } };
+  OffauthRecord sy = { .kind = OFFAUTH_RECORD_SYNC_ACCEPTED, .time = TEST_NOW,
+                       .sync_accepted = { .acked_seq = 40, .acquirer_time = TEST_NOW - 3,
+                                          .verdict_cursor = 7 } };
+  OffauthRecord sale = { .kind = OFFAUTH_RECORD_SALE_APPROVED, .time = TEST_NOW,
+                         .sale.mode = OFFAUTH_MODE_ONLINE };
+  g_auto(OffauthRecord) back = { 0 };
+  g_autofree guint8 *b1 = NULL, *b2 = NULL, *b3 = NULL;
+  gsize len1, len2, len3;
+
+  memset (st.sale_state.verdict.sale_id, 0x5a, 32);
+  memset (sy.sync_accepted.answer_hash, 0x6b, 32);
+  b1 = offauth_record_encode (&st, &len1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (len1, ==, 65);
+  g_assert_cmpuint (b1[0], ==, 8);
+  g_assert_cmpuint (b1[9 + 40], ==, 3);
+  g_assert_true (offauth_record_parse (&back, b1, len1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (back.sale_state.verdict.retry_after, ==, TEST_NOW + 3600);
+  g_assert_cmpstr (offauth_record_kind_name (8), ==, "sale-state");
+
+  b2 = offauth_record_encode (&sy, &len2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (len2, ==, 65);
+  offauth_record_clear (&back);
+  g_assert_true (offauth_record_parse (&back, b2, len2, &error));
+  g_assert_cmpuint (back.sync_accepted.verdict_cursor, ==, 7);
+  g_assert_cmpmem (back.sync_accepted.answer_hash, 32, sy.sync_accepted.answer_hash, 32);
+
+  /* The online sale: payment || 1 || D, 482 bytes. */
+  make_payment (w, &p, &ptext);
+  sale.sale.payment = p;
+  sale.sale.decision = (OffauthOnlineDecision) { .result = 1, .amount = 450 };
+  memcpy (sale.sale.decision.sale_id, p.sale_id, 32);
+  offauth_online_decision_sign (&sale.sale.decision, acquirer);
+  b3 = offauth_record_encode (&sale, &len3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (len3, ==, 482);
+  offauth_record_clear (&back);
+  g_assert_true (offauth_record_parse (&back, b3, len3, &error));
+  g_assert_cmpuint (back.sale.decision.amount, ==, 450);
+
+  /* One rule broken each. */
+  {
+    guint8 b[482];
+#define REFUSED(src, n, stmt) G_STMT_START { \
+    memcpy (b, src, n); stmt; offauth_record_clear (&back); \
+    g_assert_false (offauth_record_parse (&back, b, n, NULL)); } G_STMT_END
+    REFUSED (b1, 64, (void) 0);
+    REFUSED (b1, 65, b[9 + 44] = 1);                 /* reserved */
+    REFUSED (b1, 65, b[9 + 40] = 0);                 /* state 0 */
+    REFUSED (b1, 65, b[9 + 40] = 6);                 /* state 6 */
+    REFUSED (b1, 65, b[9 + 40] = 4);                 /* a close with a reason */
+    REFUSED (b1, 65, b[9] = 0);                      /* row 0 */
+    REFUSED (b1, 65, b[9 + 48] = 0; b[9 + 49] = 0; b[9 + 50] = 0; b[9 + 51] = 0;
+                     b[9 + 52] = 0; b[9 + 53] = 0; b[9 + 54] = 0; b[9 + 55] = 0);
+    REFUSED (b2, 64, (void) 0);
+    REFUSED (b3, 481, (void) 0);
+    REFUSED (b3, 482, b[9 + 328] = 0);               /* 482 bytes, mode 0 */
+    REFUSED (b3, 482, b[9 + 329 + 56] = 3);          /* D with result 3 */
+    REFUSED (b3, 338, b[9 + 328] = 1);               /* 338 bytes, mode 1 */
+#undef REFUSED
+  }
+  /* Closes: state 4 and 5 with reason, attempt and retry_after 0. */
+  st.sale_state.verdict = (OffauthVerdict) { .sale_seq = 12, .state = 4 };
+  g_free (b1);
+  b1 = offauth_record_encode (&st, &len1, &error);
+  g_assert_no_error (error);
+  st.sale_state.verdict.attempt = 1;
+  g_assert_null (offauth_record_encode (&st, &len1, &error));
+  g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED);
+  g_clear_error (&error);
+
+  /* Every record is at most 1 MiB, at write and at parse; a negative list's reason is cut
+   * to 256 bytes before it is journaled. */
+  {
+    gsize n = OFFAUTH_RECORD_MAX_SIZE;
+    g_autofree gchar *reason = g_malloc (n + 1);
+    OffauthRecord neg = { .kind = OFFAUTH_RECORD_NEGATIVE_LIST, .negative.reason = reason };
+    g_autofree guint8 *big = g_malloc0 (n + 1);
+    g_autofree guint8 *enc = NULL;
+    gsize len = 0;
+    OffauthCredential cred;
+
+    memset (reason, 'x', n);
+    reason[n] = '\0';
+    g_assert_null (offauth_record_encode (&neg, &len, &error));
+    g_assert_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED);
+    g_clear_error (&error);
+    reason[n - 16 - 9] = '\0';
+    enc = offauth_record_encode (&neg, &len, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (len, ==, n);
+    big[0] = OFFAUTH_RECORD_NEGATIVE_LIST;
+    offauth_record_clear (&back);
+    g_assert_true (offauth_record_parse (&back, big, n, NULL));
+    offauth_record_clear (&back);
+    g_assert_false (offauth_record_parse (&back, big, n + 1, NULL));
+
+    memset (reason, 'x', 300);
+    memcpy (reason + 255, "\xc3\xa9", 2);              /* é across byte 256: cut before */
+    reason[300] = '\0';
+    test_credential (w, &cred);
+    g_assert_true (offauth_terminal_add_negative (w->terminal, cred.credential_id, reason, &error));
+    g_assert_no_error (error);
+    len = 0;
+    g_assert_true (offauth_terminal_foreach_record (w->terminal, 0, last_negative_cb, &len, &error));
+    g_assert_cmpuint (len, ==, 16 + 255);
+  }
+  test_world_free (w);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -716,6 +848,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Offauth/Wire/sync-answer", test_sync_answer);
   g_test_add_func ("/Offauth/Wire/sync-text-cap", test_sync_text_cap);
   g_test_add_func ("/Offauth/Wire/online", test_online);
+  g_test_add_func ("/Offauth/Wire/records-sync", test_records_sync);
 
   return g_test_run ();
 }
