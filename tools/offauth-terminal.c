@@ -17,6 +17,7 @@
 
 #include "offauth.h"
 #include "tool-common.h"
+#include "tool-inspect.h"
 
 static gboolean opt_json;
 static gchar *opt_trust;
@@ -739,6 +740,12 @@ static const GOptionEntry journal_entries[] = {
   { NULL }
 };
 
+static int
+cmd_inspect (int argc, char **argv)
+{
+  return tool_inspect (opt_json, argc, argv);
+}
+
 static const ToolCommand commands[] = {
   { "init", "DB", N_("Enroll a terminal: pin the root, create its key"), cmd_init, init_entries },
   { "config", "DB", N_("Change the terminal's limits"), cmd_config, config_entries },
@@ -750,6 +757,7 @@ static const ToolCommand commands[] = {
   { "accept-clock", "DB", N_("Accept the current clock (recorded)"), cmd_accept_clock, NULL },
   { "status", "DB", N_("Show the terminal's state and limits"), cmd_status, NULL },
   { "journal", "DB [list|verify|checkpoint]", N_("List, verify or checkpoint the journal"), cmd_journal, journal_entries },
+  { "inspect", "TEXT", N_("Decode any OA1 text to its fields and check its signatures"), cmd_inspect, tool_inspect_entries },
 };
 
 int
