@@ -206,5 +206,33 @@ check 1 "journal verify finds the edit" -- "$TERMINAL" journal t.db verify --jso
 [ "$(json "j['first_bad_row'] == $sale")" = True ] && echo "ok $((n+=1)) - names row $sale" || { echo "not ok $((n+=1)) - $out"; fail=1; }
 check 2 "a tampered terminal does not start" -- "$TERMINAL" request t.db 100 EUR
 
+# inspect on the reconciliation vectors: U and O need the terminal and the acquirer key.
+if [ -n "${VECTORS:-}" ] && [ -r "$VECTORS" ]; then
+  vec () {  # vec RECORD_NAME KEY: a value of messages.txt
+    /usr/bin/python3 -c "
+import sys
+name, key = sys.argv[2], sys.argv[3]
+for rec in open(sys.argv[1]).read().split('\n\n'):
+    lines = [l for l in rec.split('\n') if l and not l.startswith('#')]
+    kv = dict(l.split(': ', 1) for l in lines)
+    if name in (kv.get('vector'), kv.get('key')):
+        print(kv[key]); break
+" "$VECTORS" "$1" "$2"
+  }
+  tpk=$(vec terminal public_key); apk=$(vec acquirer public_key)
+  check 0 "inspect a sync request with both keys" -- "$TERMINAL" inspect "$(vec sync-request-1 text)" --key "$tpk" --acquirer-key "$apk" --json
+  [ "$(json "j['type'] == 'U' and j['terminal_signature'] == 'valid' and j['terminal_id_matches_key'] and len(j['records']) == 4 and j['records'][3]['mode'] == 1 and j['request_hash'] == '$(vec sync-request-1 request_hash)'")" = True ] && echo "ok $((n+=1)) - U: signature, records, request_hash" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+  check 0 "without the acquirer key: not checked" -- "$TERMINAL" inspect "$(vec sync-request-2 text)" --key "$tpk"
+  expect "terminal_signature: not checked" "says not checked"
+  check 1 "bound to another acquirer: invalid" -- "$TERMINAL" inspect "$(vec sync-request-2 text)" --key "$tpk" --acquirer-key "$tpk"
+  check 0 "inspect a sync answer" -- "$TERMINAL" inspect "$(vec sync-answer-1 text)" --key "$apk" --json
+  [ "$(json "j['acquirer_signature'] == 'valid' and j['verdicts'][0]['reason_name'] == 'insufficient_funds' and j['answer_hash'] == '$(vec sync-answer-1 answer_hash)'")" = True ] && echo "ok $((n+=1)) - A: signature, verdicts, answer_hash" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+  check 0 "inspect an online request" -- "$WALLET" inspect "$(vec online-request-1 text)" --key "$tpk" --acquirer-key "$apk" --json
+  [ "$(json "j['terminal_signature'] == 'valid' and j['payment']['payer_signature'] == 'valid'")" = True ] && echo "ok $((n+=1)) - O: both signatures" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+  check 0 "inspect a decision" -- "$ISSUER" inspect "$(vec decision-2 text)" --key "$apk"
+  expect "reason_name: insufficient_funds" "D: the reason"
+  check 1 "a decision under the wrong key" -- "$ISSUER" inspect "$(vec decision-1 text)" --key "$tpk"
+fi
+
 echo "1..$n"
 exit $fail
