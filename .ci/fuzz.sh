@@ -21,7 +21,7 @@ cd "$root"
 seconds=${FUZZ_SECONDS:-20}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 build=${FUZZ_BUILD:-build-fuzz}
-all_targets="text parse-text b64 credential request payment bundle revocation checkpoint authorize"
+all_targets="text parse-text b64 credential request payment bundle revocation checkpoint sync-request sync-answer online record authorize"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 case $seconds in ''|*[!0-9]*|0) echo "FUZZ_SECONDS must be a positive integer" >&2; exit 2 ;; esac

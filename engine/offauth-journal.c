@@ -99,13 +99,15 @@ _offauth_journal_append (OffauthTerminal     *t,
                          GError             **error)
 {
   gsize len;
-  g_autofree guint8 *record = offauth_record_encode (rec, &len);
+  g_autofree guint8 *record = offauth_record_encode (rec, &len, error);
   guint64 seq = t->last_seq + 1;
   guint8 hash[OFFAUTH_HASH_SIZE];
   OffauthStmt *s;
 
   g_assert (!sqlite3_get_autocommit (t->db));
 
+  if (record == NULL)
+    return FALSE;
   _offauth_chain_hash (hash, seq, t->last_hash, record, len);
   s = _offauth_db_stmt (t, ST_INSERT_JOURNAL, error);
   if (s == NULL)

@@ -1,4 +1,4 @@
-/* offauth-record.c: journal records, kinds 1-7: parse, encode and name each kind.
+/* offauth-record.c: journal records, kinds 1-9: parse, encode and name each kind.
  *
  * The layouts are docs/protocol.md's table "Record kinds written by this implementation";
  * tests/vectors/gen-vectors.c writes them independently, from the protocol.
@@ -22,6 +22,8 @@ static const char *kind_names[] = {
   [OFFAUTH_RECORD_CLOCK_ACCEPTED] = "clock",
   [OFFAUTH_RECORD_SETTING] = "setting",
   [OFFAUTH_RECORD_NEGATIVE_LIST] = "negative",
+  [OFFAUTH_RECORD_SALE_STATE] = "sale-state",
+  [OFFAUTH_RECORD_SYNC_ACCEPTED] = "sync",
 };
 
 gboolean
@@ -68,8 +70,12 @@ parse_sale (OffauthRecordSale *r,
 {
   g_autoptr(GError) local = NULL;
 
-  if (!expect_size (error, OFFAUTH_RECORD_SALE_APPROVED, len, OFFAUTH_RECORD_SALE_SIZE))
-    return FALSE;
+  if (len != OFFAUTH_RECORD_SALE_SIZE && len != OFFAUTH_RECORD_SALE_ONLINE_SIZE)
+    {
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED,
+                   "a sale record has %" G_GSIZE_FORMAT " bytes of payload, not 329 or 473", len);
+      return FALSE;
+    }
   if (!offauth_payment_parse (&r->payment, p, OFFAUTH_PAYMENT_SIZE, &local))
     {
       g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED,
@@ -77,6 +83,69 @@ parse_sale (OffauthRecordSale *r,
       return FALSE;
     }
   r->mode = p[OFFAUTH_PAYMENT_SIZE];
+  if (len == OFFAUTH_RECORD_SALE_SIZE)
+    {
+      if (r->mode != OFFAUTH_MODE_OFFLINE)
+        return malformed (error, OFFAUTH_RECORD_SALE_APPROVED, "of 329 bytes is not offline");
+      return TRUE;
+    }
+  if (r->mode != OFFAUTH_MODE_ONLINE)
+    return malformed (error, OFFAUTH_RECORD_SALE_APPROVED, "of 473 bytes is not online");
+  if (!offauth_online_decision_parse (&r->decision, p + OFFAUTH_PAYMENT_SIZE + 1,
+                                      OFFAUTH_ONLINE_DECISION_SIZE, &local))
+    {
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED,
+                   "an online sale record holds no valid decision: %s", local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_sale_state (OffauthRecordSaleState *r,
+                  const guint8           *p,
+                  gsize                   len,
+                  GError                **error)
+{
+  const OffauthVerdict *v = &r->verdict;
+  const char *problem;
+
+  if (!expect_size (error, OFFAUTH_RECORD_SALE_STATE, len, OFFAUTH_RECORD_SALE_STATE_SIZE))
+    return FALSE;
+  offauth_verdict_read (&r->verdict, p);
+  if (_offauth_get_u32 (p + 44) != 0)
+    return malformed (error, OFFAUTH_RECORD_SALE_STATE, "has non-zero reserved bytes");
+  if (v->sale_seq < 1)
+    return malformed (error, OFFAUTH_RECORD_SALE_STATE, "names row 0");
+  if (v->state == OFFAUTH_WIRE_STATE_WRITTEN_OFF ||
+      v->state == OFFAUTH_WIRE_STATE_COLLECTED_OTHERWISE)
+    {
+      if (v->reason != 0 || v->attempt != 0 || v->retry_after != 0)
+        return malformed (error, OFFAUTH_RECORD_SALE_STATE,
+                          "closing a sale has a reason, attempt or retry_after");
+      return TRUE;
+    }
+  if ((problem = offauth_verdict_problem (v)) != NULL)
+    {
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED,
+                   "a sale-state record is no valid verdict: %s", problem);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_sync_accepted (OffauthRecordSyncAccepted *r,
+                     const guint8              *p,
+                     gsize                      len,
+                     GError                   **error)
+{
+  if (!expect_size (error, OFFAUTH_RECORD_SYNC_ACCEPTED, len, OFFAUTH_RECORD_SYNC_ACCEPTED_SIZE))
+    return FALSE;
+  r->acked_seq = _offauth_get_u64 (p);
+  r->acquirer_time = _offauth_get_u64 (p + 8);
+  r->verdict_cursor = _offauth_get_u64 (p + 16);
+  memcpy (r->answer_hash, p + 24, OFFAUTH_HASH_SIZE);
   return TRUE;
 }
 
@@ -192,6 +261,10 @@ offauth_record_parse_payload (OffauthRecord *record,
       return parse_setting (&record->setting, payload, len, error);
     case OFFAUTH_RECORD_NEGATIVE_LIST:
       return parse_negative (&record->negative, payload, len, error);
+    case OFFAUTH_RECORD_SALE_STATE:
+      return parse_sale_state (&record->sale_state, payload, len, error);
+    case OFFAUTH_RECORD_SYNC_ACCEPTED:
+      return parse_sync_accepted (&record->sync_accepted, payload, len, error);
     default:
       g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED,
                    "record kind %u is not one this terminal writes", kind);
@@ -234,8 +307,12 @@ encode_payload (const OffauthRecord *r,
         {
           memcpy (out, r->sale.payment.raw, OFFAUTH_PAYMENT_SIZE);
           out[OFFAUTH_PAYMENT_SIZE] = r->sale.mode;
+          if (r->sale.mode == OFFAUTH_MODE_ONLINE)
+            memcpy (out + OFFAUTH_RECORD_SALE_SIZE, r->sale.decision.raw,
+                    OFFAUTH_ONLINE_DECISION_SIZE);
         }
-      return OFFAUTH_RECORD_SALE_SIZE;
+      return r->sale.mode == OFFAUTH_MODE_ONLINE ? OFFAUTH_RECORD_SALE_ONLINE_SIZE
+                                                 : OFFAUTH_RECORD_SALE_SIZE;
     case OFFAUTH_RECORD_ENROLLED:
       if (out != NULL)
         {
@@ -288,6 +365,19 @@ encode_payload (const OffauthRecord *r,
             memcpy (out + OFFAUTH_CREDENTIAL_ID_SIZE, r->negative.reason, len);
         }
       return OFFAUTH_CREDENTIAL_ID_SIZE + len;
+    case OFFAUTH_RECORD_SALE_STATE:
+      if (out != NULL)
+        offauth_verdict_write (&r->sale_state.verdict, out);
+      return OFFAUTH_RECORD_SALE_STATE_SIZE;
+    case OFFAUTH_RECORD_SYNC_ACCEPTED:
+      if (out != NULL)
+        {
+          _offauth_put_u64 (out, r->sync_accepted.acked_seq);
+          _offauth_put_u64 (out + 8, r->sync_accepted.acquirer_time);
+          _offauth_put_u64 (out + 16, r->sync_accepted.verdict_cursor);
+          memcpy (out + 24, r->sync_accepted.answer_hash, OFFAUTH_HASH_SIZE);
+        }
+      return OFFAUTH_RECORD_SYNC_ACCEPTED_SIZE;
     default:
       g_return_val_if_reached (0);
     }
@@ -295,20 +385,38 @@ encode_payload (const OffauthRecord *r,
 
 guint8 *
 offauth_record_encode (const OffauthRecord *record,
-                       gsize               *len)
+                       gsize               *len,
+                       GError             **error)
 {
+  g_auto(OffauthRecord) check = { 0 };
   gsize payload_len;
   guint8 *out;
 
   g_return_val_if_fail (record != NULL && len != NULL, NULL);
   g_return_val_if_fail (offauth_record_kind_known (record->kind), NULL);
 
+  /* Measured before anything is written: a free text (a negative list's reason, a
+   * setting's name) could otherwise make a record of any size. */
   payload_len = encode_payload (record, NULL);
+  if (payload_len > OFFAUTH_RECORD_MAX_SIZE - OFFAUTH_RECORD_HEADER_SIZE)
+    {
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED,
+                   "a %s record of %" G_GSIZE_FORMAT " bytes is longer than a journal record "
+                   "may be (1 MiB)", offauth_record_kind_name (record->kind),
+                   payload_len + OFFAUTH_RECORD_HEADER_SIZE);
+      return NULL;
+    }
   *len = OFFAUTH_RECORD_HEADER_SIZE + payload_len;
   out = g_malloc (*len);
   out[0] = (guint8) record->kind;
   _offauth_put_u64 (out + 1, record->time);
   encode_payload (record, out + OFFAUTH_RECORD_HEADER_SIZE);
+  /* Nothing is journaled that the start-up check would refuse. */
+  if (!offauth_record_parse (&check, out, *len, error))
+    {
+      g_free (out);
+      return NULL;
+    }
   return out;
 }
 

@@ -1,5 +1,5 @@
-/* offauth-record.h: the journal's records as typed structs, kinds 1-7 (docs/protocol.md,
- * "Record kinds written by this implementation").
+/* offauth-record.h: the journal's records as typed structs, kinds 1-9 (docs/protocol.md,
+ * "Record kinds written by this implementation"; kinds 1, 8 and 9 are normative).
  *
  * A record is u8 kind || u64 time || payload. Parsing is total: any byte string gives a
  * record or an OFFAUTH_ERROR_MALFORMED error saying what is wrong, and a kind this
@@ -21,14 +21,17 @@ G_BEGIN_DECLS
 #define OFFAUTH_RECORD_HEADER_SIZE 9      /* u8 kind || u64 time */
 #define OFFAUTH_RECORD_MAX_SIZE    1048576
 
-/* Kind 1: the payment, then the mode (only OFFLINE is written today). */
+/* Kind 1: the payment, then the mode: 0 offline, or 1 online followed by the acquirer's
+ * decision D (only OFFLINE is written today). */
 typedef struct
 {
-  OffauthPayment payment;
-  guint8         mode;
+  OffauthPayment        payment;
+  guint8                mode;
+  OffauthOnlineDecision decision;   /* mode 1 only */
 } OffauthRecordSale;
 
-#define OFFAUTH_RECORD_SALE_SIZE (OFFAUTH_PAYMENT_SIZE + 1)
+#define OFFAUTH_RECORD_SALE_SIZE        (OFFAUTH_PAYMENT_SIZE + 1)
+#define OFFAUTH_RECORD_SALE_ONLINE_SIZE (OFFAUTH_PAYMENT_SIZE + 1 + OFFAUTH_ONLINE_DECISION_SIZE)
 
 /* Kind 2: once, at enrollment. */
 typedef struct
@@ -81,6 +84,29 @@ typedef struct
   gchar  *reason;
 } OffauthRecordNegative;
 
+/* Kind 8: a sale's state changes, a verdict's layout (56 bytes): u64 sale_seq || sale id ||
+ * u8 state || u8 reason || u16 attempt || u32 reserved || u64 retry_after. States 1-3 copy
+ * an accepted verdict and follow its rules; 4 (written off) and 5 (collected otherwise)
+ * are the merchant's closes, with reason, attempt and retry_after 0. */
+typedef struct
+{
+  OffauthVerdict verdict;
+} OffauthRecordSaleState;
+
+#define OFFAUTH_RECORD_SALE_STATE_SIZE OFFAUTH_VERDICT_SIZE
+
+/* Kind 9: a sync answer accepted: u64 acked_seq || u64 acquirer_time || u64 verdict_cursor
+ * || H(answer binary). */
+typedef struct
+{
+  guint64 acked_seq;
+  guint64 acquirer_time;
+  guint64 verdict_cursor;
+  guint8  answer_hash[OFFAUTH_HASH_SIZE];
+} OffauthRecordSyncAccepted;
+
+#define OFFAUTH_RECORD_SYNC_ACCEPTED_SIZE (8 + 8 + 8 + 32)
+
 typedef struct
 {
   OffauthRecordKind kind;
@@ -94,6 +120,8 @@ typedef struct
     OffauthRecordClock       clock;
     OffauthRecordSetting     setting;
     OffauthRecordNegative    negative;
+    OffauthRecordSaleState   sale_state;
+    OffauthRecordSyncAccepted sync_accepted;
   };
 } OffauthRecord;
 
@@ -113,9 +141,11 @@ gboolean    offauth_record_parse_payload  (OffauthRecord       *record,
                                            const guint8        *payload,
                                            gsize                len,
                                            GError             **error);
-/* The whole record's bytes: kind, time and payload. */
+/* The whole record's bytes: kind, time and payload; NULL (OFFAUTH_ERROR_MALFORMED) when
+ * they would be longer than OFFAUTH_RECORD_MAX_SIZE or break the kind's bounds. */
 guint8     *offauth_record_encode         (const OffauthRecord *record,
-                                           gsize               *len);
+                                           gsize               *len,
+                                           GError             **error);
 /* Frees what a parsed or filled record owns (setting name, reason, bundle bytes). */
 void        offauth_record_clear          (OffauthRecord       *record);
 

@@ -54,6 +54,8 @@ typedef enum
   OFFAUTH_RECORD_CLOCK_ACCEPTED  = 5,
   OFFAUTH_RECORD_SETTING         = 6,
   OFFAUTH_RECORD_NEGATIVE_LIST   = 7,
+  OFFAUTH_RECORD_SALE_STATE      = 8,   /* normative (PROTOCOL.md) */
+  OFFAUTH_RECORD_SYNC_ACCEPTED   = 9,   /* normative (PROTOCOL.md) */
 } OffauthRecordKind;
 
 typedef struct

@@ -176,6 +176,23 @@ fail:
   return FALSE;
 }
 
+/* PROTOCOL.md: free text is cut to 256 bytes before it is journaled (at a character
+ * boundary, so that the cut text stays UTF-8). */
+#define NEGATIVE_REASON_MAX 256
+
+static gchar *
+cut_reason (const char *reason)
+{
+  gsize len = strlen (reason);
+
+  if (len <= NEGATIVE_REASON_MAX)
+    return g_strdup (reason);
+  len = NEGATIVE_REASON_MAX;
+  while (len > 0 && ((guint8) reason[len] & 0xc0) == 0x80)
+    len--;
+  return g_strndup (reason, len);
+}
+
 gboolean
 offauth_terminal_add_negative (OffauthTerminal *t,
                                const guint8     credential_id[OFFAUTH_CREDENTIAL_ID_SIZE],
@@ -183,13 +200,17 @@ offauth_terminal_add_negative (OffauthTerminal *t,
                                GError         **error)
 {
   guint64 now;
-  OffauthRecord rec = { .kind = OFFAUTH_RECORD_NEGATIVE_LIST, .negative.reason = (gchar *) reason };
+  g_autofree gchar *cut = NULL;
+  OffauthRecord rec = { .kind = OFFAUTH_RECORD_NEGATIVE_LIST };
   OffauthStmt *s;
 
   g_return_val_if_fail (t != NULL, FALSE);
   g_return_val_if_fail (credential_id != NULL, FALSE);
   g_return_val_if_fail (reason != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  rec.negative.reason = cut = cut_reason (reason);
+  reason = cut;
 
   rec.time = now = offauth_terminal_now (t);
   if (!_offauth_terminal_require_enrolled (t, error))

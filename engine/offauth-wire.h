@@ -31,6 +31,20 @@ G_BEGIN_DECLS
 #define OFFAUTH_SALE_ID_SIZE      32
 #define OFFAUTH_PAYMENT_TEXT_LEN  443
 
+/* Reconciliation (PROTOCOL.md "Reconciliation"). */
+#define OFFAUTH_SYNC_REQUEST_MIN_SIZE 152       /* + 8·r + Σ(4 + len_i) */
+#define OFFAUTH_SYNC_ANSWER_MIN_SIZE  184       /* + 56·n */
+#define OFFAUTH_SYNC_MAX_SIZE         50331644  /* U and A, binary */
+#define OFFAUTH_SYNC_MAX_TEXT         67108864  /* U and A, text without its LF */
+#define OFFAUTH_SYNC_MAX_ASKS         1024
+#define OFFAUTH_SYNC_MAX_RECORDS      65536
+#define OFFAUTH_SYNC_RECORD_MIN       9
+#define OFFAUTH_SYNC_RECORD_MAX       1048576
+#define OFFAUTH_VERDICT_SIZE          56
+#define OFFAUTH_VERDICT_MAX_ATTEMPT   5
+#define OFFAUTH_ONLINE_REQUEST_SIZE   424
+#define OFFAUTH_ONLINE_DECISION_SIZE         144
+
 /* Clock tolerances fixed by the protocol, in seconds. */
 #define OFFAUTH_CLOCK_SKEW        300
 
@@ -115,6 +129,117 @@ typedef struct
   guint8  signature[OFFAUTH_SIG_SIZE];
   guint8  raw[OFFAUTH_CHECKPOINT_SIZE];
 } OffauthCheckpoint;
+
+/* A sale's state on the wire (verdicts and kind-8 records): 1-3 in verdicts, 4-5 only in
+ * a kind-8 record the merchant writes. 0 (waiting) is never on the wire. */
+typedef enum
+{
+  OFFAUTH_WIRE_STATE_SETTLED             = 1,
+  OFFAUTH_WIRE_STATE_DECLINED            = 2,
+  OFFAUTH_WIRE_STATE_RETRY               = 3,
+  OFFAUTH_WIRE_STATE_WRITTEN_OFF         = 4,
+  OFFAUTH_WIRE_STATE_COLLECTED_OTHERWISE = 5,
+} OffauthWireState;
+
+/* The acquirer's reason codes (settlement table, online decisions). */
+typedef enum
+{
+  OFFAUTH_SETTLE_OK                 = 0,
+  OFFAUTH_SETTLE_MALFORMED          = 1,
+  OFFAUTH_SETTLE_BAD_SIGNATURE      = 2,
+  OFFAUTH_SETTLE_WRONG_TERMINAL     = 3,
+  OFFAUTH_SETTLE_UNKNOWN_CREDENTIAL = 4,
+  OFFAUTH_SETTLE_DOUBLE_SPEND       = 5,
+  OFFAUTH_SETTLE_REVOKED            = 6,
+  OFFAUTH_SETTLE_OVER_OFFLINE_LIMIT = 7,
+  OFFAUTH_SETTLE_INSUFFICIENT_FUNDS = 8,
+  OFFAUTH_SETTLE_RETRIES_EXHAUSTED  = 9,
+  OFFAUTH_SETTLE_WITHDRAWN          = 10,
+  OFFAUTH_SETTLE_REVERSED           = 11,
+  OFFAUTH_SETTLE_INVALID_CREDENTIAL = 12,
+} OffauthSettleReason;
+
+/* One verdict: 56 bytes on the wire, in an answer (A) and in a kind-8 record. */
+typedef struct
+{
+  guint64 sale_seq;
+  guint8  sale_id[OFFAUTH_SALE_ID_SIZE];
+  guint8  state;
+  guint8  reason;
+  guint16 attempt;
+  guint64 retry_after;
+} OffauthVerdict;
+
+/* A view of bytes that live elsewhere (inside a message's raw, or the caller's memory). */
+typedef struct
+{
+  const guint8 *data;
+  gsize         len;
+} OffauthView;
+
+/* Sync request U. A parsed one owns raw, asks and records; records[i] points into raw.
+ * To build one, fill a stack struct (raw NULL, the arrays anywhere) and call _sign. */
+typedef struct
+{
+  guint8       terminal_id[OFFAUTH_TERMINAL_ID_SIZE];
+  guint64      first_seq;
+  guint8       prev_hash[OFFAUTH_HASH_SIZE];
+  guint64      created_at;
+  guint64      verdict_cursor;
+  guint32      n_asks;
+  guint64     *asks;          /* sale_seq of each retry ask, strictly ascending */
+  guint32      n_records;
+  OffauthView *records;       /* rows first_seq .. first_seq + n_records - 1 */
+  guint8       signature[OFFAUTH_SIG_SIZE];
+  GBytes      *raw;
+} OffauthSyncRequest;
+
+#define OFFAUTH_SYNC_FLAG_MORE 1u
+
+/* Sync answer A. A parsed one owns raw and verdicts (decoded). Built like U. */
+typedef struct
+{
+  guint8          terminal_id[OFFAUTH_TERMINAL_ID_SIZE];
+  guint64         acked_seq;
+  guint8          h_acked[OFFAUTH_HASH_SIZE];
+  guint64         acquirer_time;
+  guint8          request_hash[OFFAUTH_HASH_SIZE];
+  guint64         verdict_cursor;
+  guint32         n_verdicts;
+  guint32         flags;
+  OffauthVerdict *verdicts;   /* ascending sale_seq, one per sale */
+  guint8          signature[OFFAUTH_SIG_SIZE];
+  GBytes         *raw;
+} OffauthSyncAnswer;
+
+/* Online request O. */
+typedef struct
+{
+  guint8         terminal_id[OFFAUTH_TERMINAL_ID_SIZE];
+  guint64        created_at;
+  OffauthPayment payment;
+  guint8         signature[OFFAUTH_SIG_SIZE];
+  guint8         raw[OFFAUTH_ONLINE_REQUEST_SIZE];
+} OffauthOnlineRequest;
+
+typedef enum
+{
+  OFFAUTH_ONLINE_APPROVED = 1,
+  OFFAUTH_ONLINE_DECLINED = 2,
+} OffauthOnlineResult;
+
+/* Decision D. */
+typedef struct
+{
+  guint8  terminal_id[OFFAUTH_TERMINAL_ID_SIZE];
+  guint8  sale_id[OFFAUTH_SALE_ID_SIZE];
+  guint8  result;
+  guint8  reason;
+  guint64 acquirer_time;
+  guint64 amount;
+  guint8  signature[OFFAUTH_SIG_SIZE];
+  guint8  raw[OFFAUTH_ONLINE_DECISION_SIZE];
+} OffauthOnlineDecision;
 
 /* Text form: "OA1" T "." base64url(binary), one trailing LF allowed. */
 gchar    *offauth_text_encode            (char          type,
@@ -215,9 +340,102 @@ void      offauth_checkpoint_sign        (OffauthCheckpoint      *ckpt,
 gboolean  offauth_checkpoint_verify      (const OffauthCheckpoint *ckpt,
                                           const guint8            terminal_pk[OFFAUTH_PK_SIZE]);
 
+/* Reconciliation. */
+const char *offauth_settle_reason_name   (guint                   reason);
+const char *offauth_wire_state_name      (guint                   state);
+/* NULL when (state, reason, attempt, retry_after) is a valid verdict of an answer,
+ * otherwise what is wrong with it. */
+const char *offauth_verdict_problem      (const OffauthVerdict   *verdict);
+void      offauth_verdict_read           (OffauthVerdict         *out,
+                                          const guint8            data[OFFAUTH_VERDICT_SIZE]);
+void      offauth_verdict_write          (const OffauthVerdict   *verdict,
+                                          guint8                  out[OFFAUTH_VERDICT_SIZE]);
+
+OffauthSyncRequest *
+          offauth_sync_request_parse     (const guint8           *data,
+                                          gsize                   len,
+                                          GError                **error);
+OffauthSyncRequest *
+          offauth_sync_request_parse_text (const char            *text,
+                                          gssize                  text_len,
+                                          GError                **error);
+/* The binary of the fields and the signature as they are, or NULL (MALFORMED) when a
+ * field breaks a bound. */
+GBytes   *offauth_sync_request_encode    (const OffauthSyncRequest *fields,
+                                          GError                **error);
+/* Encodes, signs over "OA1.UPLD" || key id of acquirer_pk || body and parses the result. */
+OffauthSyncRequest *
+          offauth_sync_request_sign      (const OffauthSyncRequest *fields,
+                                          const guint8            acquirer_pk[OFFAUTH_PK_SIZE],
+                                          const OffauthSecretKey *terminal_key,
+                                          GError                **error);
+gboolean  offauth_sync_request_verify    (const OffauthSyncRequest *request,
+                                          const guint8            acquirer_pk[OFFAUTH_PK_SIZE],
+                                          const guint8            terminal_pk[OFFAUTH_PK_SIZE]);
+/* request_hash: H(the whole binary, signature included). */
+void      offauth_sync_request_hash      (const OffauthSyncRequest *request,
+                                          guint8                  out[OFFAUTH_HASH_SIZE]);
+void      offauth_sync_request_free      (OffauthSyncRequest     *request);
+
+OffauthSyncAnswer *
+          offauth_sync_answer_parse      (const guint8           *data,
+                                          gsize                   len,
+                                          GError                **error);
+OffauthSyncAnswer *
+          offauth_sync_answer_parse_text (const char             *text,
+                                          gssize                  text_len,
+                                          GError                **error);
+GBytes   *offauth_sync_answer_encode     (const OffauthSyncAnswer *fields,
+                                          GError                **error);
+/* Encodes, signs over "OA1.ACKN" || body and parses the result. */
+OffauthSyncAnswer *
+          offauth_sync_answer_sign       (const OffauthSyncAnswer *fields,
+                                          const OffauthSecretKey *acquirer_key,
+                                          GError                **error);
+gboolean  offauth_sync_answer_verify     (const OffauthSyncAnswer *answer,
+                                          const guint8            acquirer_pk[OFFAUTH_PK_SIZE]);
+/* H(answer): the hash a kind-9 record carries. */
+void      offauth_sync_answer_hash       (const OffauthSyncAnswer *answer,
+                                          guint8                  out[OFFAUTH_HASH_SIZE]);
+void      offauth_sync_answer_free       (OffauthSyncAnswer      *answer);
+
+gboolean  offauth_online_request_parse   (OffauthOnlineRequest   *out,
+                                          const guint8           *data,
+                                          gsize                   len,
+                                          GError                **error);
+gboolean  offauth_online_request_parse_text (OffauthOnlineRequest *out,
+                                          const char             *text,
+                                          gssize                  text_len,
+                                          GError                **error);
+/* Writes raw from the fields and the signature as they are. */
+void      offauth_online_request_encode  (OffauthOnlineRequest   *request);
+/* Signs over "OA1.ONLN" || key id of acquirer_pk || bytes 0..359. */
+void      offauth_online_request_sign    (OffauthOnlineRequest   *request,
+                                          const guint8            acquirer_pk[OFFAUTH_PK_SIZE],
+                                          const OffauthSecretKey *terminal_key);
+gboolean  offauth_online_request_verify  (const OffauthOnlineRequest *request,
+                                          const guint8            acquirer_pk[OFFAUTH_PK_SIZE],
+                                          const guint8            terminal_pk[OFFAUTH_PK_SIZE]);
+
+gboolean  offauth_online_decision_parse         (OffauthOnlineDecision        *out,
+                                          const guint8           *data,
+                                          gsize                   len,
+                                          GError                **error);
+gboolean  offauth_online_decision_parse_text    (OffauthOnlineDecision        *out,
+                                          const char             *text,
+                                          gssize                  text_len,
+                                          GError                **error);
+void      offauth_online_decision_encode        (OffauthOnlineDecision        *decision);
+void      offauth_online_decision_sign          (OffauthOnlineDecision        *decision,
+                                          const OffauthSecretKey *acquirer_key);
+gboolean  offauth_online_decision_verify        (const OffauthOnlineDecision  *decision,
+                                          const guint8            acquirer_pk[OFFAUTH_PK_SIZE]);
+
 void      offauth_terminal_id_from_key   (guint8                  out[OFFAUTH_TERMINAL_ID_SIZE],
                                           const guint8            terminal_pk[OFFAUTH_PK_SIZE]);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OffauthRevocationList, offauth_revocation_list_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OffauthSyncRequest, offauth_sync_request_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OffauthSyncAnswer, offauth_sync_answer_free)
 
 G_END_DECLS

@@ -184,6 +184,70 @@ main (int argc, char **argv)
   fuzz_world_checkpoint (w, &ckpt);
   seed_message ("checkpoint", 'K', ckpt.raw, OFFAUTH_CHECKPOINT_SIZE);
 
+  /* Reconciliation: a sync request with a retry ask and two rows (the enrollment and a
+   * sale), its answer, an online request and its decision, and the records of kinds 1, 8
+   * and 9. */
+  {
+    g_autoptr(OffauthSecretKey) terminal = test_key (0x71);
+    g_autoptr(OffauthSecretKey) acquirer = test_key (0x72);
+    guint8 sale_rec[OFFAUTH_RECORD_HEADER_SIZE + OFFAUTH_RECORD_SALE_ONLINE_SIZE] = { 1 };
+    guint8 setting[] = { 6, 0, 0, 0, 0, 0, 0, 0, 0, 's', 'c', 'o', 'p', 'e', '=', '7' };
+    guint64 asks[] = { 2 };
+    OffauthView rows[] = { { setting, sizeof setting }, { sale_rec, OFFAUTH_RECORD_HEADER_SIZE + OFFAUTH_RECORD_SALE_SIZE } };
+    OffauthSyncRequest uf = { .first_seq = 2, .created_at = FUZZ_NOW, .n_asks = 1, .asks = asks,
+                              .n_records = 2, .records = rows };
+    OffauthVerdict v[] = { { .sale_seq = 3, .state = 3, .reason = 8, .attempt = 1, .retry_after = FUZZ_NOW + 3600 } };
+    OffauthSyncAnswer af = { .acked_seq = 3, .acquirer_time = FUZZ_NOW, .verdict_cursor = 1,
+                             .n_verdicts = 1, .verdicts = v };
+    OffauthOnlineRequest o = { .created_at = FUZZ_NOW, .payment = pay };
+    OffauthOnlineDecision d = { .result = 1, .acquirer_time = FUZZ_NOW, .amount = pay.request.amount };
+    OffauthRecord st = { .kind = OFFAUTH_RECORD_SALE_STATE, .time = FUZZ_NOW, .sale_state.verdict = v[0] };
+    OffauthRecord sy = { .kind = OFFAUTH_RECORD_SYNC_ACCEPTED, .time = FUZZ_NOW,
+                         .sync_accepted = { .acked_seq = 3, .acquirer_time = FUZZ_NOW, .verdict_cursor = 1 } };
+    g_autoptr(OffauthSyncRequest) u = NULL;
+    g_autoptr(OffauthSyncAnswer) a = NULL;
+    g_autofree guint8 *st_raw = NULL, *sy_raw = NULL;
+    gsize st_len, sy_len, len;
+    const guint8 *raw;
+
+    memcpy (sale_rec + OFFAUTH_RECORD_HEADER_SIZE, pay.raw, OFFAUTH_PAYMENT_SIZE);
+    offauth_terminal_id_from_key (uf.terminal_id, terminal->pk);
+    u = offauth_sync_request_sign (&uf, acquirer->pk, terminal, &error);
+    if (u == NULL)
+      g_error ("%s", error->message);
+    raw = g_bytes_get_data (u->raw, &len);
+    seed_message ("sync-request", 'U', raw, len);
+    memcpy (af.terminal_id, uf.terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+    memcpy (v[0].sale_id, pay.sale_id, OFFAUTH_SALE_ID_SIZE);
+    offauth_sync_request_hash (u, af.request_hash);
+    memset (af.h_acked, 0x5a, OFFAUTH_HASH_SIZE);
+    a = offauth_sync_answer_sign (&af, acquirer, &error);
+    if (a == NULL)
+      g_error ("%s", error->message);
+    raw = g_bytes_get_data (a->raw, &len);
+    seed_message ("sync-answer", 'A', raw, len);
+    memcpy (o.terminal_id, uf.terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+    offauth_online_request_sign (&o, acquirer->pk, terminal);
+    seed_message ("online", 'O', o.raw, OFFAUTH_ONLINE_REQUEST_SIZE);
+    memcpy (d.terminal_id, uf.terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+    memcpy (d.sale_id, pay.sale_id, OFFAUTH_SALE_ID_SIZE);
+    offauth_online_decision_sign (&d, acquirer);
+    seed_message ("online", 'D', d.raw, OFFAUTH_ONLINE_DECISION_SIZE);
+
+    seed ("record", sale_rec, OFFAUTH_RECORD_HEADER_SIZE + OFFAUTH_RECORD_SALE_SIZE);
+    sale_rec[OFFAUTH_RECORD_HEADER_SIZE + OFFAUTH_PAYMENT_SIZE] = 1;
+    memcpy (sale_rec + OFFAUTH_RECORD_HEADER_SIZE + OFFAUTH_RECORD_SALE_SIZE, d.raw,
+            OFFAUTH_ONLINE_DECISION_SIZE);
+    seed ("record", sale_rec, sizeof sale_rec);
+    seed ("record", setting, sizeof setting);
+    st_raw = offauth_record_encode (&st, &st_len, &error);
+    sy_raw = offauth_record_encode (&sy, &sy_len, &error);
+    if (st_raw == NULL || sy_raw == NULL)
+      g_error ("%s", error->message);
+    seed ("record", st_raw, st_len);
+    seed ("record", sy_raw, sy_len);
+  }
+
   /* Hex, as ids and fingerprints are printed. */
   {
     g_autofree gchar *hex = offauth_hex (w->credential.credential_id, OFFAUTH_CREDENTIAL_ID_SIZE);

@@ -12,6 +12,7 @@
 
 #include "offauth.h"
 #include "tool-common.h"
+#include "tool-inspect.h"
 
 static gboolean opt_json;
 static gint opt_days = 0;
@@ -130,6 +131,25 @@ cmd_credential (int argc, char **argv)
   is = open_issuer (argv[1], &error);
   if (is == NULL || (text = offauth_issuer_credential (is, &spec, &error)) == NULL)
     return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
+  if (opt_json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      OffauthCredential cred;
+
+      /* The id, so that the operator can revoke what was just issued. */
+      if (!offauth_credential_parse_text (&cred, text, &error))
+        return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "ok");
+      json_builder_add_boolean_value (b, TRUE);
+      json_builder_set_member_name (b, "credential");
+      json_builder_add_string_value (b, text);
+      tool_json_hex (b, "credential_id", cred.credential_id, OFFAUTH_CREDENTIAL_ID_SIZE);
+      tool_json_hex (b, "issuer_key_id", cred.issuer_key_id, OFFAUTH_KEY_ID_SIZE);
+      json_builder_end_object (b);
+      tool_print_json (b);
+      return TOOL_OK;
+    }
   tool_print_text (opt_json, "credential", text);
   return TOOL_OK;
 }
@@ -218,6 +238,12 @@ static const GOptionEntry credential_entries[] = {
   { NULL }
 };
 
+static int
+cmd_inspect (int argc, char **argv)
+{
+  return tool_inspect (opt_json, argc, argv);
+}
+
 static const ToolCommand commands[] = {
   { "init", "DIR", N_("Create the root key and a first issuer key in DIR"), cmd_init, days_entries },
   { "credential", "DIR", N_("Issue a credential to a wallet (prints its text)"), cmd_credential, credential_entries },
@@ -226,6 +252,7 @@ static const ToolCommand commands[] = {
   { "bundle", "DIR", N_("Publish the next trust bundle (prints its text)"), cmd_bundle, days_entries },
   { "rotate", "DIR", N_("Add a new issuer key that signs from now on"), cmd_rotate, rotate_entries },
   { "fingerprint", "DIR", N_("Print the root key's fingerprint"), cmd_fingerprint, NULL },
+  { "inspect", "TEXT", N_("Decode any OA1 text to its fields and check its signatures"), cmd_inspect, tool_inspect_entries },
 };
 
 int

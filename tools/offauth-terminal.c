@@ -17,6 +17,7 @@
 
 #include "offauth.h"
 #include "tool-common.h"
+#include "tool-inspect.h"
 
 static gboolean opt_json;
 static gchar *opt_trust;
@@ -600,6 +601,22 @@ list_record_cb (guint64 seq, guint kind, guint64 time, const guint8 *payload, gs
     }
   else if (parsed && kind == OFFAUTH_RECORD_SETTING)
     what = g_strdup_printf ("%s=%" PRIu64, rec.setting.name, rec.setting.value);
+  else if (parsed && kind == OFFAUTH_RECORD_SALE_STATE)
+    {
+      const OffauthVerdict *v = &rec.sale_state.verdict;
+      what = g_strdup_printf ("sale %" PRIu64 " %s %s attempt %u retry_after %" PRIu64,
+                              v->sale_seq, offauth_wire_state_name (v->state),
+                              offauth_settle_reason_name (v->reason), v->attempt,
+                              v->retry_after);
+    }
+  else if (parsed && kind == OFFAUTH_RECORD_SYNC_ACCEPTED)
+    {
+      g_autofree gchar *ah = offauth_hex (rec.sync_accepted.answer_hash, 4);
+      what = g_strdup_printf ("acked %" PRIu64 " acquirer_time %" PRIu64 " cursor %" PRIu64
+                              " answer %s", rec.sync_accepted.acked_seq,
+                              rec.sync_accepted.acquirer_time, rec.sync_accepted.verdict_cursor,
+                              ah);
+    }
   if (data->b != NULL)
     {
       json_builder_begin_object (data->b);
@@ -730,6 +747,12 @@ static const GOptionEntry journal_entries[] = {
   { NULL }
 };
 
+static int
+cmd_inspect (int argc, char **argv)
+{
+  return tool_inspect (opt_json, argc, argv);
+}
+
 static const ToolCommand commands[] = {
   { "init", "DB", N_("Enroll a terminal: pin the root, create its key"), cmd_init, init_entries },
   { "config", "DB", N_("Change the terminal's limits"), cmd_config, config_entries },
@@ -741,6 +764,7 @@ static const ToolCommand commands[] = {
   { "accept-clock", "DB", N_("Accept the current clock (recorded)"), cmd_accept_clock, NULL },
   { "status", "DB", N_("Show the terminal's state and limits"), cmd_status, NULL },
   { "journal", "DB [list|verify|checkpoint]", N_("List, verify or checkpoint the journal"), cmd_journal, journal_entries },
+  { "inspect", "TEXT", N_("Decode any OA1 text to its fields and check its signatures"), cmd_inspect, tool_inspect_entries },
 };
 
 int

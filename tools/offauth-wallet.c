@@ -10,6 +10,7 @@
 
 #include "offauth.h"
 #include "tool-common.h"
+#include "tool-inspect.h"
 
 static gboolean opt_json;
 
@@ -101,10 +102,17 @@ cmd_pay (int argc, char **argv)
   return TOOL_OK;
 }
 
+static int
+cmd_inspect (int argc, char **argv)
+{
+  return tool_inspect (opt_json, argc, argv);
+}
+
 static const ToolCommand commands[] = {
   { "new", "FILE", N_("Create a wallet (prints its public key)"), cmd_new, NULL },
   { "pubkey", "FILE", N_("Print the wallet's public key"), cmd_pubkey, NULL },
   { "pay", "FILE CREDENTIAL REQUEST", N_("Sign a payment for a request (prints the payment)"), cmd_pay, NULL },
+  { "inspect", "TEXT", N_("Decode any OA1 text to its fields and check its signatures"), cmd_inspect, tool_inspect_entries },
 };
 
 int

@@ -47,8 +47,22 @@ pk=$out
 check 2 "credential with a bad key" -- "$ISSUER" credential iss --payer nope --currency EUR --per-payment 2000 --total 5000 --count 5 --days 7
 check 0 "credential" -- "$ISSUER" credential iss --payer "$pk" --currency EUR --per-payment 2000 --total 5000 --count 5 --days 7 --json
 cred=$(json "j['credential']")
+cred_id=$(json "j['credential_id']")
+[ ${#cred_id} = 32 ] && echo "ok $((n+=1)) - credential --json gives the credential id" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+check 0 "inspect the credential" -- "$ISSUER" inspect "$cred" --json
+[ "$(json "j['type'] == 'C' and j['credential_id'] == '$cred_id' and j['issuer_signature'] == 'not checked'")" = True ] && echo "ok $((n+=1)) - its fields, the same id" || { echo "not ok $((n+=1)) - $out"; fail=1; }
 check 0 "bundle" -- "$ISSUER" bundle iss
 echo "$out" > bundle.txt
+check 0 "inspect the bundle" -- "$TERMINAL" inspect bundle.txt --json
+[ "$(json "j['root_fingerprint'] == '$fpr' and j['root_signature'] == 'valid' and j['n'] == 1")" = True ] && echo "ok $((n+=1)) - fingerprint and root signature" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+issuer_pk=$(json "j['entries'][0]['issuer_public_key']")
+check 0 "the credential under its issuer key" -- "$ISSUER" inspect "$cred" --key "$issuer_pk"
+expect "issuer_signature: valid" "issuer signature valid"
+check 1 "the credential under another key" -- "$ISSUER" inspect "$cred" --key "$pk" --json
+[ "$(json "j['issuer_signature'] == 'invalid' and not j['signatures_valid']")" = True ] && echo "ok $((n+=1)) - invalid, exit 1" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+check 2 "inspect a garbled text" -- "$ISSUER" inspect "${cred:0:100}" --json
+[ "$(json "j['error']")" = malformed ] && echo "ok $((n+=1)) - malformed" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+check 2 "inspect with a bad key" -- "$ISSUER" inspect "$cred" --key nope
 check 2 "terminal init with the wrong root" -- "$TERMINAL" init t.db --trust bundle.txt --merchant kiosk-1 --root 0000000000000000000000000000000000000000000000000000000000000000
 [ ! -e t.db ] && echo "ok $((n+=1)) - nothing left behind" || { echo "not ok $((n+=1)) - t.db left behind"; fail=1; }
 # A second init of a path that gets enrolled while the first still reads its bundle must
@@ -81,6 +95,8 @@ req=$out
 cp payer.wallet backup.wallet
 check 0 "pay" -- "$WALLET" pay payer.wallet "$cred" "$req"
 pay=$out
+check 0 "inspect the payment" -- "$WALLET" inspect "$pay" --key "$issuer_pk" --json
+[ "$(json "j['payer_signature'] == 'valid' and j['credential']['issuer_signature'] == 'valid' and j['request']['amount'] == 450 and len(j['sale_id']) == 64")" = True ] && echo "ok $((n+=1)) - payer and issuer signatures, amount" || { echo "not ok $((n+=1)) - $out"; fail=1; }
 [ ${#pay} = 443 ] && echo "ok $((n+=1)) - payment is 443 characters" || { echo "not ok $((n+=1)) - payment length ${#pay}"; fail=1; }
 check 0 "pay the same request again: the same bytes" -- "$WALLET" pay payer.wallet "$cred" "$req"
 [ "$out" = "$pay" ] && echo "ok $((n+=1)) - same payment" || { echo "not ok $((n+=1)) - wallet signed again"; fail=1; }
@@ -107,8 +123,11 @@ check 1 "a cut payment from a file" -- "$TERMINAL" authorize t.db short.txt --js
 [ "$(json "j['garbled']")" = True ] && echo "ok $((n+=1)) - garbled" || { echo "not ok $((n+=1)) - $out"; fail=1; }
 [ "$(json "j['outcome_unknown']")" = False ] && echo "ok $((n+=1)) - outcome_unknown in --json" || { echo "not ok $((n+=1)) - $out"; fail=1; }
 
-check 0 "revoke" -- "$ISSUER" revoke iss "$(/usr/bin/python3 -c "import base64,sys; s=sys.argv[1][5:]; b=base64.urlsafe_b64decode(s+'='*(-len(s)%4)); print(b[16:32].hex())" "$cred")"
+[ "$(/usr/bin/python3 -c "import base64,sys; s=sys.argv[1][5:]; b=base64.urlsafe_b64decode(s+'='*(-len(s)%4)); print(b[16:32].hex())" "$cred")" = "$cred_id" ] && echo "ok $((n+=1)) - the credential id printed is bytes 16..31" || { echo "not ok $((n+=1)) - $cred_id"; fail=1; }
+check 0 "revoke" -- "$ISSUER" revoke iss "$cred_id"
 echo "$out" > revoked.txt
+check 0 "inspect the list" -- "$ISSUER" inspect revoked.txt --key "$issuer_pk"
+expect "revoked: $cred_id" "lists the id"
 check 0 "load the new list" -- "$TERMINAL" revocations t.db revoked.txt
 check 0 "request" -- "$TERMINAL" request t.db 100 EUR
 req3=$out
@@ -199,6 +218,34 @@ sqlite3 t.db "UPDATE journal SET record = substr(record, 1, 237) || x'01' || sub
 check 1 "journal verify finds the edit" -- "$TERMINAL" journal t.db verify --json
 [ "$(json "j['first_bad_row'] == $sale")" = True ] && echo "ok $((n+=1)) - names row $sale" || { echo "not ok $((n+=1)) - $out"; fail=1; }
 check 2 "a tampered terminal does not start" -- "$TERMINAL" request t.db 100 EUR
+
+# inspect on the reconciliation vectors: U and O need the terminal and the acquirer key.
+if [ -n "${VECTORS:-}" ] && [ -r "$VECTORS" ]; then
+  vec () {  # vec RECORD_NAME KEY: a value of messages.txt
+    /usr/bin/python3 -c "
+import sys
+name, key = sys.argv[2], sys.argv[3]
+for rec in open(sys.argv[1]).read().split('\n\n'):
+    lines = [l for l in rec.split('\n') if l and not l.startswith('#')]
+    kv = dict(l.split(': ', 1) for l in lines)
+    if name in (kv.get('vector'), kv.get('key')):
+        print(kv[key]); break
+" "$VECTORS" "$1" "$2"
+  }
+  tpk=$(vec terminal public_key); apk=$(vec acquirer public_key)
+  check 0 "inspect a sync request with both keys" -- "$TERMINAL" inspect "$(vec sync-request-1 text)" --key "$tpk" --acquirer-key "$apk" --json
+  [ "$(json "j['type'] == 'U' and j['terminal_signature'] == 'valid' and j['terminal_id_matches_key'] and len(j['records']) == 4 and j['records'][3]['mode'] == 1 and j['request_hash'] == '$(vec sync-request-1 request_hash)'")" = True ] && echo "ok $((n+=1)) - U: signature, records, request_hash" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+  check 0 "without the acquirer key: not checked" -- "$TERMINAL" inspect "$(vec sync-request-2 text)" --key "$tpk"
+  expect "terminal_signature: not checked" "says not checked"
+  check 1 "bound to another acquirer: invalid" -- "$TERMINAL" inspect "$(vec sync-request-2 text)" --key "$tpk" --acquirer-key "$tpk"
+  check 0 "inspect a sync answer" -- "$TERMINAL" inspect "$(vec sync-answer-1 text)" --key "$apk" --json
+  [ "$(json "j['acquirer_signature'] == 'valid' and j['verdicts'][0]['reason_name'] == 'insufficient_funds' and j['answer_hash'] == '$(vec sync-answer-1 answer_hash)'")" = True ] && echo "ok $((n+=1)) - A: signature, verdicts, answer_hash" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+  check 0 "inspect an online request" -- "$WALLET" inspect "$(vec online-request-1 text)" --key "$tpk" --acquirer-key "$apk" --json
+  [ "$(json "j['terminal_signature'] == 'valid' and j['payment']['payer_signature'] == 'valid'")" = True ] && echo "ok $((n+=1)) - O: both signatures" || { echo "not ok $((n+=1)) - $out"; fail=1; }
+  check 0 "inspect a decision" -- "$ISSUER" inspect "$(vec decision-2 text)" --key "$apk"
+  expect "reason_name: insufficient_funds" "D: the reason"
+  check 1 "a decision under the wrong key" -- "$ISSUER" inspect "$(vec decision-1 text)" --key "$tpk"
+fi
 
 echo "1..$n"
 exit $fail

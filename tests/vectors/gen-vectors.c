@@ -37,6 +37,7 @@ enum
   K_STRANGER,
   K_TERMINAL,
   K_OTHER_TERMINAL,
+  K_ACQUIRER,
   N_KEYS
 };
 
@@ -54,6 +55,7 @@ static const struct
   [K_STRANGER] = { "stranger", 0x66, "a key in no bundle" },
   [K_TERMINAL] = { "terminal", 0x77, "the terminal key of the terminal of merchant kiosk-1 in every scenario" },
   [K_OTHER_TERMINAL] = { "other-terminal", 0x78, "another terminal's key" },
+  [K_ACQUIRER] = { "acquirer", 0x79, "the acquirer key that 'terminal' pins: signs sync answers and decisions" },
 };
 
 static OffauthSecretKey *keys[N_KEYS];
@@ -536,6 +538,10 @@ write_checkpoint (GString                 *o,
   kv_text (o, "text", 'K', k->raw, OFFAUTH_CHECKPOINT_SIZE);
 }
 
+/* The journal example's rows: record bytes and h_i, for the sync requests. */
+static GPtrArray *chain_records;
+static GByteArray *chain_hashes;
+
 /* h_i = H("OA1.JRNL" || u64 i || h_(i-1) || u32 len(record_i) || record_i), written out
  * here from PROTOCOL.md rather than taken from the engine. */
 static void
@@ -589,12 +595,399 @@ write_journal_row (GString      *o,
   kv_hex (o, "prev_hash", prev_inout, OFFAUTH_HASH_SIZE);
   kv_hex (o, "hash", h, OFFAUTH_HASH_SIZE);
   memcpy (prev_inout, h, OFFAUTH_HASH_SIZE);
+  g_ptr_array_add (chain_records, g_bytes_new (record, 9 + payload_len));
+  g_byte_array_append (chain_hashes, h, OFFAUTH_HASH_SIZE);
 }
 
 /* The payments used by more than one file. */
 static OffauthCredential cred_1;
 static OffauthRequest request_1;
 static OffauthPayment payment_1;
+
+/* Reconciliation: U, A, O, D written byte by byte from PROTOCOL.md, and journal rows of
+ * kinds 1 (online), 8 and 9. */
+
+static guint64
+rd64le (const guint8 *p)
+{
+  guint64 v = 0;
+
+  for (int i = 7; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
+}
+
+static void
+w64 (GByteArray *a, guint64 v)
+{
+  guint8 b[8];
+
+  for (int i = 0; i < 8; i++)
+    b[i] = (guint8) (v >> (8 * i));
+  g_byte_array_append (a, b, 8);
+}
+
+static void
+w32 (GByteArray *a, guint32 v)
+{
+  guint8 b[4];
+
+  for (int i = 0; i < 4; i++)
+    b[i] = (guint8) (v >> (8 * i));
+  g_byte_array_append (a, b, 4);
+}
+
+static void
+w_header (GByteArray *a, char type)
+{
+  const guint8 h[8] = { 'O', 'A', '1', (guint8) type, 1, 0, 0, 0 };
+
+  g_byte_array_append (a, h, 8);
+}
+
+/* Appends the Ed25519 signature over TAG || [key id of the acquirer ||] body. */
+static void
+w_sign (GByteArray *a, const char *tag, gboolean bound, int key)
+{
+  GByteArray *m = g_byte_array_new ();
+  guint8 sig[OFFAUTH_SIG_SIZE], id[OFFAUTH_KEY_ID_SIZE];
+
+  g_byte_array_append (m, (const guint8 *) tag, OFFAUTH_TAG_SIZE);
+  if (bound)
+    {
+      offauth_key_id (id, keys[K_ACQUIRER]->pk);
+      g_byte_array_append (m, id, sizeof id);
+    }
+  g_byte_array_append (m, a->data, a->len);
+  crypto_sign_detached (sig, NULL, m->data, m->len, keys[key]->sk);
+  g_byte_array_append (a, sig, sizeof sig);
+  g_byte_array_unref (m);
+}
+
+typedef struct
+{
+  guint64 sale_seq;
+  const guint8 *sale_id;
+  guint8  state, reason;
+  guint16 attempt;
+  guint64 retry_after;
+} Verdict;
+
+static void
+w_verdict (GByteArray *a, const Verdict *v)
+{
+  guint8 b[4] = { v->state, v->reason, (guint8) v->attempt, (guint8) (v->attempt >> 8) };
+
+  w64 (a, v->sale_seq);
+  g_byte_array_append (a, v->sale_id, OFFAUTH_SALE_ID_SIZE);
+  g_byte_array_append (a, b, 4);
+  w32 (a, 0);
+  w64 (a, v->retry_after);
+}
+
+static const guint8 *
+chain_hash (guint64 seq)
+{
+  static const guint8 zero[OFFAUTH_HASH_SIZE];
+
+  return seq == 0 ? zero : chain_hashes->data + OFFAUTH_HASH_SIZE * (seq - 1);
+}
+
+static void
+write_sync_request (GString *o, const char *name, guint64 first_seq, guint64 created_at,
+                    guint64 cursor, const guint64 *asks, guint32 r, guint32 n,
+                    GByteArray **out, const char *comment)
+{
+  GByteArray *a = g_byte_array_new ();
+  guint8 id[OFFAUTH_KEY_ID_SIZE], h[OFFAUTH_HASH_SIZE];
+
+  w_header (a, 'U');
+  g_byte_array_append (a, terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+  w64 (a, first_seq);
+  g_byte_array_append (a, chain_hash (first_seq - 1), OFFAUTH_HASH_SIZE);
+  w64 (a, created_at);
+  w64 (a, cursor);
+  w32 (a, r);
+  w32 (a, n);
+  for (guint32 i = 0; i < r; i++)
+    w64 (a, asks[i]);
+  for (guint32 i = 0; i < n; i++)
+    {
+      GBytes *rec = g_ptr_array_index (chain_records, first_seq - 1 + i);
+      w32 (a, (guint32) g_bytes_get_size (rec));
+      g_byte_array_append (a, g_bytes_get_data (rec, NULL), (guint) g_bytes_get_size (rec));
+    }
+  w_sign (a, OFFAUTH_TAG_UPLD, TRUE, K_TERMINAL);
+
+  g_string_append_printf (o, "\n# %s\n", comment);
+  kv (o, "vector", "%s", name);
+  kv (o, "type", "U");
+  kv (o, "signed_by", "terminal");
+  kv (o, "bound_to", "acquirer");
+  kv_hex (o, "terminal_id", terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+  kv_u64 (o, "first_seq", first_seq);
+  kv_hex (o, "prev_hash", chain_hash (first_seq - 1), OFFAUTH_HASH_SIZE);
+  kv_u64 (o, "created_at", created_at);
+  kv_u64 (o, "verdict_cursor", cursor);
+  kv_u64 (o, "r", r);
+  kv_u64 (o, "n", n);
+  for (guint32 i = 0; i < r; i++)
+    {
+      g_autofree gchar *k = g_strdup_printf ("retry_ask.%u", i);
+      kv_u64 (o, k, asks[i]);
+    }
+  for (guint32 i = 0; i < n; i++)
+    {
+      g_autofree gchar *k = g_strdup_printf ("record.%u", i);
+      GBytes *rec = g_ptr_array_index (chain_records, first_seq - 1 + i);
+      kv_hex (o, k, g_bytes_get_data (rec, NULL), g_bytes_get_size (rec));
+    }
+  offauth_key_id (id, keys[K_ACQUIRER]->pk);
+  kv_hex (o, "acquirer_key_id", id, sizeof id);
+  kv_hex (o, "signature", a->data + a->len - OFFAUTH_SIG_SIZE, OFFAUTH_SIG_SIZE);
+  offauth_hash (h, a->data, a->len);
+  kv_hex (o, "request_hash", h, sizeof h);
+  kv_hex (o, "hex", a->data, a->len);
+  kv_text (o, "text", 'U', a->data, a->len);
+  *out = a;
+}
+
+static void
+write_sync_answer (GString *o, const char *name, const char *answers, const GByteArray *u,
+                   guint64 acked_seq, guint64 acquirer_time, guint64 cursor, guint32 flags,
+                   const Verdict *v, guint32 n, GByteArray **out, const char *comment)
+{
+  GByteArray *a = g_byte_array_new ();
+  guint8 h[OFFAUTH_HASH_SIZE], uh[OFFAUTH_HASH_SIZE];
+
+  offauth_hash (uh, u->data, u->len);
+  w_header (a, 'A');
+  g_byte_array_append (a, terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+  w64 (a, acked_seq);
+  g_byte_array_append (a, chain_hash (acked_seq), OFFAUTH_HASH_SIZE);
+  w64 (a, acquirer_time);
+  g_byte_array_append (a, uh, sizeof uh);
+  w64 (a, cursor);
+  w32 (a, n);
+  w32 (a, flags);
+  for (guint32 i = 0; i < n; i++)
+    w_verdict (a, &v[i]);
+  w_sign (a, OFFAUTH_TAG_ACKN, FALSE, K_ACQUIRER);
+  g_assert (a->len == 184 + 56 * n);
+
+  g_string_append_printf (o, "\n# %s\n", comment);
+  kv (o, "vector", "%s", name);
+  kv (o, "type", "A");
+  kv (o, "signed_by", "acquirer");
+  kv (o, "answers", "%s", answers);
+  kv_hex (o, "terminal_id", terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+  kv_u64 (o, "acked_seq", acked_seq);
+  kv_hex (o, "h_acked", chain_hash (acked_seq), OFFAUTH_HASH_SIZE);
+  kv_u64 (o, "acquirer_time", acquirer_time);
+  kv_hex (o, "request_hash", uh, sizeof uh);
+  kv_u64 (o, "verdict_cursor", cursor);
+  kv_u64 (o, "n", n);
+  kv_u64 (o, "flags", flags);
+  for (guint32 i = 0; i < n; i++)
+    {
+#define VK(f) g_autofree gchar *k_##f = g_strdup_printf ("verdict.%u." #f, i)
+      VK (sale_seq); VK (sale_id); VK (state); VK (reason); VK (attempt); VK (retry_after);
+#undef VK
+      kv_u64 (o, k_sale_seq, v[i].sale_seq);
+      kv_hex (o, k_sale_id, v[i].sale_id, OFFAUTH_SALE_ID_SIZE);
+      kv_u64 (o, k_state, v[i].state);
+      kv_u64 (o, k_reason, v[i].reason);
+      kv_u64 (o, k_attempt, v[i].attempt);
+      kv_u64 (o, k_retry_after, v[i].retry_after);
+    }
+  kv_hex (o, "signature", a->data + a->len - OFFAUTH_SIG_SIZE, OFFAUTH_SIG_SIZE);
+  offauth_hash (h, a->data, a->len);
+  kv_hex (o, "answer_hash", h, sizeof h);
+  kv_hex (o, "hex", a->data, a->len);
+  kv_text (o, "text", 'A', a->data, a->len);
+  *out = a;
+}
+
+static GByteArray *
+online_request_bytes (const OffauthPayment *p, guint64 created_at)
+{
+  GByteArray *a = g_byte_array_new ();
+
+  w_header (a, 'O');
+  g_byte_array_append (a, terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+  w64 (a, created_at);
+  g_byte_array_append (a, p->raw, OFFAUTH_PAYMENT_SIZE);
+  w_sign (a, OFFAUTH_TAG_ONLN, TRUE, K_TERMINAL);
+  g_assert (a->len == OFFAUTH_ONLINE_REQUEST_SIZE);
+  return a;
+}
+
+static GByteArray *
+decision_bytes (const guint8 *sale_id, guint8 result, guint8 reason, guint64 acquirer_time,
+                guint64 amount)
+{
+  GByteArray *a = g_byte_array_new ();
+  const guint8 rr[8] = { result, reason, 0, 0, 0, 0, 0, 0 };
+
+  w_header (a, 'D');
+  g_byte_array_append (a, terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+  g_byte_array_append (a, sale_id, OFFAUTH_SALE_ID_SIZE);
+  g_byte_array_append (a, rr, 8);
+  w64 (a, acquirer_time);
+  w64 (a, amount);
+  w_sign (a, OFFAUTH_TAG_DECN, FALSE, K_ACQUIRER);
+  g_assert (a->len == OFFAUTH_ONLINE_DECISION_SIZE);
+  return a;
+}
+
+static void
+write_online_request (GString *o, const char *name, const char *payment, const GByteArray *a,
+                      guint64 created_at, const char *comment)
+{
+  guint8 id[OFFAUTH_KEY_ID_SIZE];
+
+  g_string_append_printf (o, "\n# %s\n", comment);
+  kv (o, "vector", "%s", name);
+  kv (o, "type", "O");
+  kv (o, "signed_by", "terminal");
+  kv (o, "bound_to", "acquirer");
+  kv_hex (o, "terminal_id", terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+  kv_u64 (o, "created_at", created_at);
+  kv (o, "payment", "%s", payment);
+  offauth_key_id (id, keys[K_ACQUIRER]->pk);
+  kv_hex (o, "acquirer_key_id", id, sizeof id);
+  kv_hex (o, "signature", a->data + 360, OFFAUTH_SIG_SIZE);
+  kv_hex (o, "hex", a->data, a->len);
+  kv_text (o, "text", 'O', a->data, a->len);
+}
+
+static void
+write_decision (GString *o, const char *name, const GByteArray *a, const char *comment)
+{
+  const guint8 *d = a->data;
+
+  g_string_append_printf (o, "\n# %s\n", comment);
+  kv (o, "vector", "%s", name);
+  kv (o, "type", "D");
+  kv (o, "signed_by", "acquirer");
+  kv_hex (o, "terminal_id", d + 8, OFFAUTH_TERMINAL_ID_SIZE);
+  kv_hex (o, "sale_id", d + 24, OFFAUTH_SALE_ID_SIZE);
+  kv_u64 (o, "result", d[56]);
+  kv_u64 (o, "reason", d[57]);
+  kv_u64 (o, "acquirer_time", rd64le (d + 64));
+  kv_u64 (o, "amount", rd64le (d + 72));
+  kv_hex (o, "signature", d + 80, OFFAUTH_SIG_SIZE);
+  kv_hex (o, "hex", d, a->len);
+  kv_text (o, "text", 'D', d, a->len);
+}
+
+static void
+sale_state_payload (guint8 out[56], const Verdict *v)
+{
+  GByteArray *a = g_byte_array_new ();
+
+  w_verdict (a, v);
+  g_assert (a->len == 56);
+  memcpy (out, a->data, 56);
+  g_byte_array_unref (a);
+}
+
+static OffauthPayment payment_3;
+static GByteArray *decision_1, *online_1, *sync_u1, *sync_u2, *sync_a1;
+
+static void
+gen_sync_messages (GString *o, guint8 h[OFFAUTH_HASH_SIZE])
+{
+  OffauthRequest request_3;
+  GByteArray *online = NULL, *decision_2 = NULL, *u1 = NULL, *u2 = NULL, *u3 = NULL;
+  GByteArray *a1 = NULL, *a2 = NULL, *a3 = NULL;
+  guint8 payload[OFFAUTH_PAYMENT_SIZE + 1 + OFFAUTH_ONLINE_DECISION_SIZE], state[56], sync[56];
+  guint8 ah[OFFAUTH_HASH_SIZE];
+  guint64 asks[] = { 2 };
+
+  g_string_append (o, "\n# Reconciliation (PROTOCOL.md \"Reconciliation\"). U and O are signed by 'terminal' over\n"
+                      "# TAG || key id of 'acquirer' (acquirer_key_id) || body; A and D by 'acquirer' over\n"
+                      "# TAG || body. request_hash = H(U binary), answer_hash = H(A binary), signature included.\n");
+  request_build (&request_3, MERCHANT, terminal_id, 0, "EUR", 3000, T0 + 170, 0x03);
+  write_request (o, "request-3", &request_3,
+                 "A request of 30.00 EUR, above the terminal's floor: authorized online");
+  pay (&payment_3, &cred_1, &request_3, 2);
+  write_payment (o, "payment-3", "credential-1", "request-3", &payment_3,
+                 "credential-1 pays request-3 with counter 2");
+  online = online_request_bytes (&payment_3, T0 + 180);
+  write_online_request (o, "online-request-1", "payment-3", online, T0 + 180,
+                        "The online request of payment-3 by 'terminal', bound to 'acquirer'");
+  decision_1 = decision_bytes (payment_3.sale_id, 1, 0, T0 + 181, 3000);
+  write_decision (o, "decision-1", decision_1,
+                  "The acquirer approves online-request-1: result 1, reason 0, amount 3000");
+  decision_2 = decision_bytes (payment_3.sale_id, 2, 8, T0 + 181, 3000);
+  write_decision (o, "decision-2", decision_2,
+                  "The same sale declined instead: result 2, reason 8 (insufficient_funds)");
+
+  g_string_append (o, "\n# The journal example goes on: an online sale (kind 1, mode 1 and the decision), then\n"
+                      "# after sync-answer-1 the sale states (kind 8) and the answer accepted (kind 9).\n");
+  memcpy (payload, payment_3.raw, OFFAUTH_PAYMENT_SIZE);
+  payload[OFFAUTH_PAYMENT_SIZE] = 1;
+  memcpy (payload + OFFAUTH_PAYMENT_SIZE + 1, decision_1->data, OFFAUTH_ONLINE_DECISION_SIZE);
+  write_journal_row (o, 4, 1, T0 + 182, payload, sizeof payload, h,
+                     "sale approved online: payment-3 || u8 mode 1 || decision-1 (record 482 bytes)");
+
+  write_sync_request (o, "sync-request-1", 1, T0 + 200, 0, NULL, 0, 4, &u1,
+                      "The first sync: rows 1 to 4 of the journal example, prev_hash h_0, cursor 0");
+  {
+    Verdict v[] = {
+      { 2, payment_1.sale_id, 3, 8, 1, T0 + 201 + 3600 },
+      { 4, payment_3.sale_id, 1, 0, 1, 0 },
+    };
+    write_sync_answer (o, "sync-answer-1", "sync-request-1", u1, 4, T0 + 201, 2, 0, v, 2, &a1,
+                       "Its answer: rows 1 to 4 stored; sale 2 declined for now (3, insufficient_funds, "
+                       "attempt 1, retry at T0+201+1h), sale 4 settled; cursor 2");
+    sale_state_payload (state, &v[0]);
+    write_journal_row (o, 5, 8, T0 + 202, state, sizeof state, h,
+                       "sale state (kind 8): the first verdict of sync-answer-1, a verdict's 56 bytes");
+    sale_state_payload (state, &v[1]);
+    write_journal_row (o, 6, 8, T0 + 202, state, sizeof state, h,
+                       "sale state (kind 8): the second verdict of sync-answer-1");
+  }
+  offauth_hash (ah, a1->data, a1->len);
+  {
+    GByteArray *b = g_byte_array_new ();
+    w64 (b, 4);
+    w64 (b, T0 + 201);
+    w64 (b, 2);
+    g_byte_array_append (b, ah, OFFAUTH_HASH_SIZE);
+    g_assert (b->len == sizeof sync);
+    memcpy (sync, b->data, sizeof sync);
+    g_byte_array_unref (b);
+  }
+  write_journal_row (o, 7, 9, T0 + 202, sync, sizeof sync, h,
+                     "sync answer accepted (kind 9): u64 acked_seq || u64 acquirer_time || u64 "
+                     "verdict_cursor || H(sync-answer-1)");
+
+  write_sync_request (o, "sync-request-2", 5, T0 + 4000, 2, asks, 1, 3, &u2,
+                      "The next sync: rows 5 to 7, prev_hash h_4, cursor 2, and a retry ask for sale 2");
+  {
+    Verdict v[] = { { 2, payment_1.sale_id, 1, 0, 2, 0 } };
+    write_sync_answer (o, "sync-answer-2", "sync-request-2", u2, 7, T0 + 4001, 3,
+                       OFFAUTH_SYNC_FLAG_MORE, v, 1, &a2,
+                       "Its answer: rows up to 7 stored; the retry (attempt 2) settled sale 2; cursor 3; "
+                       "flags bit 0: more verdicts remain");
+  }
+  write_sync_request (o, "sync-request-3", 8, T0 + 4002, 3, NULL, 0, 0, &u3,
+                      "A poll (n = 0): first_seq = acked_seq + 1, prev_hash h_7, cursor 3; 152 bytes");
+  write_sync_answer (o, "sync-answer-3", "sync-request-3", u3, 7, T0 + 4003, 3, 0, NULL, 0, &a3,
+                     "Its answer: no verdict left; 184 bytes");
+
+  online_1 = online;
+  sync_u1 = u1;
+  sync_u2 = u2;
+  sync_a1 = a1;
+  g_byte_array_unref (decision_2);
+  g_byte_array_unref (u3);
+  g_byte_array_unref (a2);
+  g_byte_array_unref (a3);
+}
+
 
 static void
 gen_messages (void)
@@ -697,6 +1090,7 @@ gen_messages (void)
   offauth_checkpoint_sign (&ckpt, keys[K_TERMINAL]);
   write_checkpoint (o, "checkpoint-1", &ckpt,
                     "A checkpoint of the journal example above (seq 3, chain hash h_3) by 'terminal'");
+  gen_sync_messages (o, h);
 
   write_out ("messages.txt", o);
   g_string_free (o, TRUE);
@@ -832,6 +1226,203 @@ compare_key_ids (gconstpointer a, gconstpointer b)
 {
   return memcmp (((const OffauthIssuerKey *) a)->key_id, ((const OffauthIssuerKey *) b)->key_id,
                  OFFAUTH_KEY_ID_SIZE);
+}
+
+/* Reconciliation messages: each starts from sync-request-1 or -2, sync-answer-1,
+ * online-request-1 or decision-1, broken in one place and signed again. */
+static void
+inv_sync (GString *o, const char *name, char type, const char *rule, GByteArray *valid,
+          void (*change) (GByteArray *a))
+{
+  GByteArray *a = g_byte_array_new ();
+  GByteArray *m = g_byte_array_new ();
+  gboolean bound = type == 'U' || type == 'O';
+  const char *tag = type == 'U' ? OFFAUTH_TAG_UPLD : type == 'A' ? OFFAUTH_TAG_ACKN
+                    : type == 'O' ? OFFAUTH_TAG_ONLN : OFFAUTH_TAG_DECN;
+  int key = bound ? K_TERMINAL : K_ACQUIRER;
+  guint8 id[OFFAUTH_KEY_ID_SIZE];
+
+  g_byte_array_append (a, valid->data, valid->len - OFFAUTH_SIG_SIZE);
+  change (a);
+  g_byte_array_append (m, (const guint8 *) tag, OFFAUTH_TAG_SIZE);
+  if (bound)
+    {
+      offauth_key_id (id, keys[K_ACQUIRER]->pk);
+      g_byte_array_append (m, id, sizeof id);
+    }
+  g_byte_array_append (m, a->data, a->len);
+  g_byte_array_set_size (a, a->len + OFFAUTH_SIG_SIZE);
+  crypto_sign_detached (a->data + a->len - OFFAUTH_SIG_SIZE, NULL, m->data, m->len, keys[key]->sk);
+  inv_bin (o, name, type, rule, a->data, a->len);
+  g_byte_array_unref (a);
+  g_byte_array_unref (m);
+}
+
+static void u_reserved (GByteArray *a) { a->data[6] = 1; }
+static void u_version (GByteArray *a) { a->data[4] = 2; }
+static void u_first_seq_0 (GByteArray *a) { put64 (a->data + 24, 0); }
+static void u_r_1025 (GByteArray *a) { put32 (a->data + 80, 1025); }
+static void u_n_65537 (GByteArray *a) { put32 (a->data + 84, 65537); }
+static void u_n_more (GByteArray *a) { put32 (a->data + 84, 5); }
+static void u_n_fewer (GByteArray *a) { put32 (a->data + 84, 3); }
+static void u_trailing (GByteArray *a) { g_byte_array_append (a, (const guint8 *) "\0", 1); }
+static void u_len_8 (GByteArray *a) { put32 (a->data + 88, 8); }
+static void u_len_big (GByteArray *a) { put32 (a->data + 88, 1048577); }
+static void u_ask_0 (GByteArray *a) { put64 (a->data + 88, 0); }
+static void u_ask_twice (GByteArray *a)
+{
+  /* sync-request-2 with two asks for sale 2: not strictly ascending. */
+  guint len = a->len;
+
+  g_byte_array_set_size (a, len + 8);
+  memmove (a->data + 96, a->data + 88, len - 88);
+  put32 (a->data + 80, 2);
+}
+static void u_rows_overflow (GByteArray *a) { put64 (a->data + 24, G_MAXUINT64 - 1); }
+
+static void a_reserved (GByteArray *a) { a->data[5] = 1; }
+static void a_n_more (GByteArray *a) { put32 (a->data + 112, 3); }
+static void a_flags (GByteArray *a) { put32 (a->data + 116, 2); }
+static void a_h_acked (GByteArray *a)
+{
+  /* acked_seq 0 and no verdicts, but h_acked left non-zero. */
+  put64 (a->data + 24, 0);
+  put32 (a->data + 112, 0);
+  g_byte_array_set_size (a, 120);
+}
+static void a_above_acked (GByteArray *a) { put64 (a->data + 24, 3); }
+static void a_not_ascending (GByteArray *a) { put64 (a->data + 120 + 56, 2); }
+static void a_seq_0 (GByteArray *a) { put64 (a->data + 120, 0); }
+static void a_same_sale (GByteArray *a) { memcpy (a->data + 120 + 56 + 8, a->data + 120 + 8, 32); }
+static void a_v_reserved (GByteArray *a) { a->data[120 + 44] = 1; }
+static void a_state_4 (GByteArray *a) { a->data[120 + 56 + 40] = 4; }
+static void a_pair (GByteArray *a) { a->data[120 + 56 + 41] = 8; }
+static void a_retry_no_time (GByteArray *a) { put64 (a->data + 120 + 48, 0); }
+static void a_retry_held_time (GByteArray *a) { a->data[120 + 41] = 4; }
+static void a_settled_time (GByteArray *a) { put64 (a->data + 120 + 56 + 48, 1); }
+static void a_attempt_0 (GByteArray *a) { a->data[120 + 42] = 0; }
+static void a_attempt_6 (GByteArray *a) { a->data[120 + 42] = 6; }
+
+static void o_reserved (GByteArray *a) { a->data[7] = 1; }
+static void o_short (GByteArray *a) { g_byte_array_set_size (a, a->len - 1); }
+static void o_counter_0 (GByteArray *a) { put32 (a->data + 32 + 260, 0); }
+static void o_payment_magic (GByteArray *a) { a->data[32 + 3] = 'C'; }
+
+static void d_reserved (GByteArray *a) { a->data[63] = 1; }
+static void d_result_3 (GByteArray *a) { a->data[56] = 3; }
+static void d_approved_reason (GByteArray *a) { a->data[57] = 8; }
+static void d_declined_7 (GByteArray *a) { a->data[56] = 2; a->data[57] = 7; }
+static void d_declined_0 (GByteArray *a) { a->data[56] = 2; }
+static void d_long (GByteArray *a) { g_byte_array_append (a, (const guint8 *) "\0", 1); }
+
+static void
+gen_invalid_sync (GString *o)
+{
+  static const struct
+  {
+    const char *name;
+    char        type;
+    int         from;        /* 0 U1, 1 U2, 2 A1, 3 O, 4 D */
+    void      (*change) (GByteArray *a);
+    const char *rule;
+  } cases[] = {
+    { "sync-request-reserved", 'U', 0, u_reserved, "reserved bytes (5..7) are zero" },
+    { "sync-request-version", 'U', 0, u_version, "version is 1" },
+    { "sync-request-first-seq-0", 'U', 0, u_first_seq_0, "first_seq >= 1" },
+    { "sync-request-rows-overflow", 'U', 0, u_rows_overflow, "rows first_seq .. first_seq + n - 1 are u64 row numbers" },
+    { "sync-request-r-1025", 'U', 0, u_r_1025, "r <= 1024" },
+    { "sync-request-n-65537", 'U', 0, u_n_65537, "n <= 65,536" },
+    { "sync-request-n-more", 'U', 0, u_n_more, "n records follow (n = 5, 4 present)" },
+    { "sync-request-n-fewer", 'U', 0, u_n_fewer, "nothing follows the last record (n = 3, 4 present)" },
+    { "sync-request-trailing-byte", 'U', 0, u_trailing, "U is exactly 152 + 8r + sum(4 + len_i) bytes (one more here)" },
+    { "sync-request-record-len-8", 'U', 0, u_len_8, "every record is 9 to 1,048,576 bytes (8 here)" },
+    { "sync-request-record-len-big", 'U', 0, u_len_big, "every record is 9 to 1,048,576 bytes (1,048,577 here)" },
+    { "sync-request-ask-twice", 'U', 1, u_ask_twice, "retry asks strictly ascending (2, 2 here)" },
+    { "sync-request-ask-row-0", 'U', 1, u_ask_0, "a retry ask names a journal row (rows are numbered from 1)" },
+    { "sync-answer-reserved", 'A', 2, a_reserved, "reserved bytes (5..7) are zero" },
+    { "sync-answer-n-more", 'A', 2, a_n_more, "A is exactly 184 + 56n bytes (n = 3, 2 verdicts present)" },
+    { "sync-answer-flags", 'A', 2, a_flags, "flags bits other than bit 0 are 0" },
+    { "sync-answer-h-acked", 'A', 2, a_h_acked, "h_acked is zero when acked_seq = 0" },
+    { "sync-answer-verdict-above-acked", 'A', 2, a_above_acked, "a verdict names a row <= acked_seq (4 > 3 here)" },
+    { "sync-answer-verdict-row-0", 'A', 2, a_seq_0, "a verdict names a journal row (0 here)" },
+    { "sync-answer-not-ascending", 'A', 2, a_not_ascending, "verdicts in strictly ascending sale_seq (2, 2 here)" },
+    { "sync-answer-same-sale", 'A', 2, a_same_sale, "at most one verdict per sale (one sale id twice here)" },
+    { "sync-answer-verdict-reserved", 'A', 2, a_v_reserved, "a verdict's reserved u32 is zero" },
+    { "sync-answer-state-4", 'A', 2, a_state_4, "a verdict's state is 1, 2 or 3" },
+    { "sync-answer-pair", 'A', 2, a_pair, "(state, reason) is an allowed pair ((1, 8) here)" },
+    { "sync-answer-retry-no-time", 'A', 2, a_retry_no_time, "(3, 8) has retry_after non-zero" },
+    { "sync-answer-held-with-time", 'A', 2, a_retry_held_time, "(3, 2 | 3 | 4) has retry_after 0 ((3, 4) with a time here)" },
+    { "sync-answer-settled-with-time", 'A', 2, a_settled_time, "retry_after is 0 outside state 3" },
+    { "sync-answer-attempt-0", 'A', 2, a_attempt_0, "attempt is never 0" },
+    { "sync-answer-attempt-6", 'A', 2, a_attempt_6, "attempt is at most 5 (1 at upload, 4 scheduled retries)" },
+    { "online-request-reserved", 'O', 3, o_reserved, "reserved bytes (5..7) are zero" },
+    { "online-request-short", 'O', 3, o_short, "O is 424 bytes (423 here)" },
+    { "online-request-payment-counter-0", 'O', 3, o_counter_0, "the payment inside is well-formed (counter >= 1)" },
+    { "online-request-payment-magic", 'O', 3, o_payment_magic, "the payment inside starts with \"OA1P\"" },
+    { "decision-reserved", 'D', 4, d_reserved, "reserved bytes (58..63) are zero" },
+    { "decision-result-3", 'D', 4, d_result_3, "result is 1 or 2" },
+    { "decision-approved-with-reason", 'D', 4, d_approved_reason, "an approval has reason 0" },
+    { "decision-declined-7", 'D', 4, d_declined_7, "a decline has reason 1-6, 8, 11 or 12 (7 here)" },
+    { "decision-declined-0", 'D', 4, d_declined_0, "a decline has reason 1-6, 8, 11 or 12 (0 here)" },
+    { "decision-long", 'D', 4, d_long, "D is 144 bytes (145 here)" },
+  };
+  GByteArray *from[] = { sync_u1, sync_u2, sync_a1, online_1, decision_1 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    inv_sync (o, cases[i].name, cases[i].type, cases[i].rule, from[cases[i].from], cases[i].change);
+
+  /* The text cap: longer than 67,108,864 characters (without the LF) is refused before it
+   * is decoded. Written as a rule only: the text itself would be 64 MiB. */
+}
+
+/* Journal records a reader refuses (kinds 1, 8 and 9): the record's bytes. */
+static void
+inv_record (GString *o, const char *name, const char *rule, const guint8 *rec, gsize len)
+{
+  g_string_append_c (o, '\n');
+  kv (o, "invalid_record", "%s", name);
+  kv (o, "rule", "%s", rule);
+  kv_hex (o, "record", rec, len);
+}
+
+static void
+gen_invalid_records (GString *o)
+{
+  GBytes *r5 = g_ptr_array_index (chain_records, 4);   /* kind 8, (3, 8) */
+  GBytes *r6 = g_ptr_array_index (chain_records, 5);   /* kind 8, (1, 0) */
+  GBytes *r7 = g_ptr_array_index (chain_records, 6);   /* kind 9 */
+  GBytes *r4 = g_ptr_array_index (chain_records, 3);   /* kind 1, online */
+  GBytes *r2 = g_ptr_array_index (chain_records, 1);   /* kind 1, offline */
+  guint8 b[9 + 473 + 1];
+
+#define FROM(r) memcpy (b, g_bytes_get_data (r, NULL), g_bytes_get_size (r))
+  FROM (r5); b[9 + 40] = 0;
+  inv_record (o, "sale-state-0", "a kind-8 state is 1 to 5 (0 here)", b, 65);
+  FROM (r5); b[9 + 40] = 6;
+  inv_record (o, "sale-state-6", "a kind-8 state is 1 to 5 (6 here)", b, 65);
+  FROM (r5); b[9 + 45] = 1;
+  inv_record (o, "sale-state-reserved", "a kind-8 reserved u32 is zero", b, 65);
+  FROM (r5);
+  inv_record (o, "sale-state-short", "a kind-8 record is 65 bytes (64 here)", b, 64);
+  FROM (r5); b[65] = 0;
+  inv_record (o, "sale-state-long", "a kind-8 record is 65 bytes (66 here)", b, 66);
+  FROM (r6); b[9 + 40] = 4; b[9 + 42] = 0; b[9 + 41] = 1;
+  inv_record (o, "sale-state-close-reason", "a close (state 4 or 5) has reason, attempt and retry_after 0", b, 65);
+  FROM (r6); b[9 + 41] = 4;
+  inv_record (o, "sale-state-pair", "states 1-3 carry a verdict's allowed (state, reason) pair ((1, 4) here)", b, 65);
+  FROM (r6); memset (b + 9, 0, 8);
+  inv_record (o, "sale-state-row-0", "sale_seq names a journal row (0 here)", b, 65);
+  FROM (r7);
+  inv_record (o, "sync-accepted-short", "a kind-9 record is 65 bytes (64 here)", b, 64);
+  FROM (r4); b[9 + 328] = 0;
+  inv_record (o, "sale-online-mode-0", "a 482-byte sale record has mode 1", b, 482);
+  FROM (r4); b[9 + 329 + 56] = 3;
+  inv_record (o, "sale-online-bad-decision", "the decision of an online sale is well-formed (result 3 here)", b, 482);
+  FROM (r2); b[9 + 328] = 1;
+  inv_record (o, "sale-offline-mode-1", "a 338-byte sale record has mode 0", b, 338);
+  FROM (r2); b[9 + 328] = 2;
+  inv_record (o, "sale-mode-2", "mode is 0 or 1", b, 338);
+#undef FROM
 }
 
 static void
@@ -1210,6 +1801,8 @@ gen_invalid (void)
   inv_checkpoint_sign (o, "checkpoint-long", "a checkpoint is 136 bytes (137 here)", k,
                        OFFAUTH_CHECKPOINT_SIZE + 1);
 
+  gen_invalid_sync (o);
+  gen_invalid_records (o);
   write_out ("invalid.txt", o);
   g_string_free (o, TRUE);
 }
@@ -2642,6 +3235,8 @@ main (int argc, char **argv)
     g_error ("Cannot create %s and %s", decisions, pending);
 
   setup ();
+  chain_records = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  chain_hashes = g_byte_array_new ();
   gen_messages ();
   gen_invalid ();
   gen_decisions ();

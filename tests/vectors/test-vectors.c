@@ -544,6 +544,7 @@ typedef struct
   GHashTable *keys;      /* name -> KeyInfo */
   GHashTable *binaries;  /* vector name -> GBytes */
   GArray     *journal;   /* element i-1: the 32 bytes of h_i */
+  GHashTable *rows;      /* seq -> GBytes of the record */
 } Messages;
 
 static const KeyInfo *
@@ -1052,6 +1053,301 @@ check_checkpoint (Messages *m, Record *r)
   rec_done (r);
 }
 
+/* Reconciliation messages */
+
+static const KeyInfo *
+bound_key (Messages *m, Record *r)
+{
+  const char *name = rec_get (r, "bound_to");
+  const KeyInfo *k = name ? g_hash_table_lookup (m->keys, name) : NULL;
+
+  if (name != NULL && k == NULL)
+    fail_at (r, "bound_to: no key named %s", name);
+  return k;
+}
+
+/* U and O: Ed25519 over TAG || key id of the acquirer key || body. */
+static void
+check_bound_signature (Record *r, const KeyInfo *k, const KeyInfo *acq, const char *tag,
+                       const guint8 *d, gsize len, gboolean engine_ok)
+{
+  g_autofree guint8 *m = g_malloc (16 + len);
+  guint8 h[32];
+
+  check_hex (r, "signature", "the last 64 bytes", d + len - 64, 64);
+  if (acq == NULL)
+    return;
+  blake (h, acq->pk, 32, NULL, 0);
+  check_hex (r, "acquirer_key_id", "H(acquirer pk)[0..8]", h, 8);
+  if (k == NULL)
+    return;
+  memcpy (m, tag, 8);
+  memcpy (m + 8, h, 8);
+  memcpy (m + 16, d, len - 64);
+  if (crypto_sign_verify_detached (d + len - 64, m, 16 + len - 64, k->pk) != 0)
+    fail_at (r, "the signature does not verify (Ed25519 over %s || acquirer key id || body)", tag);
+  if (!engine_ok)
+    fail_at (r, "the engine does not verify the signature");
+  if (spec_verify (d + len - 64, tag, d, len - 64, k->pk))
+    fail_at (r, "the signature verifies without the acquirer key id");
+}
+
+static void
+check_terminal_id_of (Record *r, const KeyInfo *k, const guint8 *tid)
+{
+  guint8 h[32];
+
+  if (k == NULL)
+    return;
+  blake (h, k->pk, 32, NULL, 0);
+  if (memcmp (h, tid, 16) != 0)
+    fail_at (r, "terminal_id is not H(signing key)[0..16]");
+}
+
+static void
+check_sync_request (Messages *m, Record *r)
+{
+  g_autoptr(GBytes) bin = check_forms (r, 'U', 0);
+  const KeyInfo *k = signer (m, r), *acq = bound_key (m, r);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OffauthSyncRequest) u = NULL, ut = NULL;
+  guint64 first_seq, nr, nn;
+  const guint8 *d;
+  gsize len, pos;
+  guint8 h[32];
+
+  if (bin == NULL)
+    return;
+  d = g_bytes_get_data (bin, &len);
+  u = offauth_sync_request_parse (d, len, &error);
+  if (u == NULL)
+    {
+      fail_at (r, "the engine refuses it: %s", error->message);
+      return;
+    }
+  ut = offauth_sync_request_parse_text (rec_get (r, "text"), -1, NULL);
+  check_engine_raw (r, "text", ut != NULL && g_bytes_equal (ut->raw, u->raw), d, d, len);
+  check_reserved_zero (r, d, 5, 8);
+  check_hex (r, "terminal_id", "bytes 8..23", d + 8, 16);
+  check_hex (r, "terminal_id", "the engine", u->terminal_id, 16);
+  check_terminal_id_of (r, k, d + 8);
+  first_seq = rd64 (d + 24);
+  check_u64 (r, "first_seq", "bytes 24..31", first_seq);
+  check_u64 (r, "first_seq", "the engine", u->first_seq);
+  check_hex (r, "prev_hash", "bytes 32..63", d + 32, 32);
+  check_hex (r, "prev_hash", "the engine", u->prev_hash, 32);
+  if (first_seq < 1 || first_seq - 1 > m->journal->len)
+    fail_at (r, "first_seq is not a row after the journal example's start");
+  else if (first_seq > 1 && memcmp (m->journal->data + 32 * (first_seq - 2), d + 32, 32) != 0)
+    fail_at (r, "prev_hash is not h_(first_seq - 1) of the journal example");
+  check_u64 (r, "created_at", "bytes 64..71", rd64 (d + 64));
+  check_u64 (r, "created_at", "the engine", u->created_at);
+  check_u64 (r, "verdict_cursor", "bytes 72..79", rd64 (d + 72));
+  check_u64 (r, "verdict_cursor", "the engine", u->verdict_cursor);
+  nr = rd32 (d + 80);
+  nn = rd32 (d + 84);
+  check_u64 (r, "r", "bytes 80..83", nr);
+  check_u64 (r, "r", "the engine", u->n_asks);
+  check_u64 (r, "n", "bytes 84..87", nn);
+  check_u64 (r, "n", "the engine", u->n_records);
+  pos = 88;
+  for (guint i = 0; i < nr && i < u->n_asks; i++, pos += 8)
+    {
+      g_autofree gchar *key = g_strdup_printf ("retry_ask.%u", i);
+      check_u64 (r, key, "the bytes", rd64 (d + pos));
+      check_u64 (r, key, "the engine", u->asks[i]);
+    }
+  for (guint i = 0; i < nn && i < u->n_records && pos + 4 <= len; i++)
+    {
+      g_autofree gchar *key = g_strdup_printf ("record.%u", i);
+      guint32 rl = rd32 (d + pos);
+      GBytes *row = g_hash_table_lookup (m->rows, GUINT_TO_POINTER ((guint) (first_seq + i)));
+
+      check_hex (r, key, "u32 len, then the record's bytes", d + pos + 4, MIN (rl, len - pos - 4));
+      check_hex (r, key, "the engine", u->records[i].data, u->records[i].len);
+      if (row == NULL || g_bytes_get_size (row) != rl ||
+          memcmp (g_bytes_get_data (row, NULL), d + pos + 4, rl) != 0)
+        fail_at (r, "record %u is not row %" G_GUINT64_FORMAT " of the journal example", i,
+                 first_seq + i);
+      pos += 4 + rl;
+    }
+  if (pos + 64 != len || len != 152 + 8 * nr + (pos - 88 - 8 * nr))
+    fail_at (r, "U is not exactly 152 + 8r + sum(4 + len_i) bytes");
+  blake (h, d, len, NULL, 0);
+  check_hex (r, "request_hash", "H(binary)", h, 32);
+  {
+    guint8 eh[32];
+    offauth_sync_request_hash (u, eh);
+    check_hex (r, "request_hash", "the engine", eh, 32);
+  }
+  check_hex (r, "signature", "the engine", u->signature, 64);
+  check_bound_signature (r, k, acq, OFFAUTH_TAG_UPLD, d, len,
+                         k != NULL && acq != NULL && offauth_sync_request_verify (u, acq->pk, k->pk));
+  rec_done (r);
+}
+
+static void
+check_sync_answer (Messages *m, Record *r)
+{
+  g_autoptr(GBytes) bin = check_forms (r, 'A', 0);
+  const KeyInfo *k = signer (m, r);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OffauthSyncAnswer) a = NULL, at = NULL;
+  const char *answers = rec_get (r, "answers");
+  GBytes *u = answers ? g_hash_table_lookup (m->binaries, answers) : NULL;
+  const guint8 *d;
+  guint64 acked, n;
+  gsize len;
+  guint8 h[32];
+
+  if (bin == NULL)
+    return;
+  d = g_bytes_get_data (bin, &len);
+  a = offauth_sync_answer_parse (d, len, &error);
+  if (a == NULL)
+    {
+      fail_at (r, "the engine refuses it: %s", error->message);
+      return;
+    }
+  at = offauth_sync_answer_parse_text (rec_get (r, "text"), -1, NULL);
+  check_engine_raw (r, "text", at != NULL && g_bytes_equal (at->raw, a->raw), d, d, len);
+  check_reserved_zero (r, d, 5, 8);
+  check_hex (r, "terminal_id", "bytes 8..23", d + 8, 16);
+  check_hex (r, "terminal_id", "the engine", a->terminal_id, 16);
+  acked = rd64 (d + 24);
+  check_u64 (r, "acked_seq", "bytes 24..31", acked);
+  check_u64 (r, "acked_seq", "the engine", a->acked_seq);
+  check_hex (r, "h_acked", "bytes 32..63", d + 32, 32);
+  check_hex (r, "h_acked", "the engine", a->h_acked, 32);
+  if (acked < 1 || acked > m->journal->len || memcmp (m->journal->data + 32 * (acked - 1), d + 32, 32) != 0)
+    fail_at (r, "h_acked is not h_acked_seq of the journal example");
+  check_u64 (r, "acquirer_time", "bytes 64..71", rd64 (d + 64));
+  check_u64 (r, "acquirer_time", "the engine", a->acquirer_time);
+  check_hex (r, "request_hash", "bytes 72..103", d + 72, 32);
+  check_hex (r, "request_hash", "the engine", a->request_hash, 32);
+  if (u == NULL)
+    fail_at (r, "answers: no vector named %s", answers ? answers : "");
+  else
+    {
+      blake (h, g_bytes_get_data (u, NULL), g_bytes_get_size (u), NULL, 0);
+      if (memcmp (h, d + 72, 32) != 0)
+        fail_at (r, "request_hash is not H(%s)", answers);
+    }
+  check_u64 (r, "verdict_cursor", "bytes 104..111", rd64 (d + 104));
+  check_u64 (r, "verdict_cursor", "the engine", a->verdict_cursor);
+  n = rd32 (d + 112);
+  check_u64 (r, "n", "bytes 112..115", n);
+  check_u64 (r, "n", "the engine", a->n_verdicts);
+  check_u64 (r, "flags", "bytes 116..119", rd32 (d + 116));
+  check_u64 (r, "flags", "the engine", a->flags);
+  if (len != 184 + 56 * n)
+    fail_at (r, "A is not exactly 184 + 56n bytes");
+  for (guint i = 0; i < n && i < a->n_verdicts; i++)
+    {
+      const guint8 *e = d + 120 + 56 * i;
+      const OffauthVerdict *v = &a->verdicts[i];
+#define VK(f) g_autofree gchar *k_##f = g_strdup_printf ("verdict.%u." #f, i)
+      VK (sale_seq); VK (sale_id); VK (state); VK (reason); VK (attempt); VK (retry_after);
+#undef VK
+      check_u64 (r, k_sale_seq, "the bytes", rd64 (e));
+      check_u64 (r, k_sale_seq, "the engine", v->sale_seq);
+      check_hex (r, k_sale_id, "the bytes", e + 8, 32);
+      check_hex (r, k_sale_id, "the engine", v->sale_id, 32);
+      check_u64 (r, k_state, "the bytes", e[40]);
+      check_u64 (r, k_state, "the engine", v->state);
+      check_u64 (r, k_reason, "the bytes", e[41]);
+      check_u64 (r, k_reason, "the engine", v->reason);
+      check_u64 (r, k_attempt, "the bytes", (guint) e[42] | (guint) e[43] << 8);
+      check_u64 (r, k_attempt, "the engine", v->attempt);
+      check_reserved_zero (r, e, 44, 48);
+      check_u64 (r, k_retry_after, "the bytes", rd64 (e + 48));
+      check_u64 (r, k_retry_after, "the engine", v->retry_after);
+    }
+  blake (h, d, len, NULL, 0);
+  check_hex (r, "answer_hash", "H(binary)", h, 32);
+  {
+    guint8 eh[32];
+    offauth_sync_answer_hash (a, eh);
+    check_hex (r, "answer_hash", "the engine", eh, 32);
+  }
+  check_hex (r, "signature", "the engine", a->signature, 64);
+  check_signature (r, k, OFFAUTH_TAG_ACKN, d, len, k != NULL && offauth_sync_answer_verify (a, k->pk));
+  rec_done (r);
+}
+
+static void
+check_online_request (Messages *m, Record *r)
+{
+  g_autoptr(GBytes) bin = check_forms (r, 'O', OFFAUTH_ONLINE_REQUEST_SIZE);
+  const KeyInfo *k = signer (m, r), *acq = bound_key (m, r);
+  g_autoptr(GError) error = NULL;
+  OffauthOnlineRequest o, ot;
+  const guint8 *d;
+
+  if (bin == NULL)
+    return;
+  d = g_bytes_get_data (bin, NULL);
+  if (!offauth_online_request_parse (&o, d, OFFAUTH_ONLINE_REQUEST_SIZE, &error))
+    {
+      fail_at (r, "the engine refuses it: %s", error->message);
+      return;
+    }
+  check_engine_raw (r, "text", offauth_online_request_parse_text (&ot, rec_get (r, "text"), -1, NULL),
+                    ot.raw, d, OFFAUTH_ONLINE_REQUEST_SIZE);
+  check_reserved_zero (r, d, 5, 8);
+  check_hex (r, "terminal_id", "bytes 8..23", d + 8, 16);
+  check_hex (r, "terminal_id", "the engine", o.terminal_id, 16);
+  check_terminal_id_of (r, k, d + 8);
+  check_u64 (r, "created_at", "bytes 24..31", rd64 (d + 24));
+  check_u64 (r, "created_at", "the engine", o.created_at);
+  check_reference (m, r, "payment", d + 32, OFFAUTH_PAYMENT_SIZE);
+  if (memcmp (o.payment.raw, d + 32, OFFAUTH_PAYMENT_SIZE) != 0)
+    fail_at (r, "the engine reads another payment inside");
+  check_hex (r, "signature", "the engine", o.signature, 64);
+  check_bound_signature (r, k, acq, OFFAUTH_TAG_ONLN, d, OFFAUTH_ONLINE_REQUEST_SIZE,
+                         k != NULL && acq != NULL && offauth_online_request_verify (&o, acq->pk, k->pk));
+  rec_done (r);
+}
+
+static void
+check_decision (Messages *m, Record *r)
+{
+  g_autoptr(GBytes) bin = check_forms (r, 'D', OFFAUTH_ONLINE_DECISION_SIZE);
+  const KeyInfo *k = signer (m, r);
+  g_autoptr(GError) error = NULL;
+  OffauthOnlineDecision dec, dt;
+  const guint8 *d;
+
+  if (bin == NULL)
+    return;
+  d = g_bytes_get_data (bin, NULL);
+  if (!offauth_online_decision_parse (&dec, d, OFFAUTH_ONLINE_DECISION_SIZE, &error))
+    {
+      fail_at (r, "the engine refuses it: %s", error->message);
+      return;
+    }
+  check_engine_raw (r, "text", offauth_online_decision_parse_text (&dt, rec_get (r, "text"), -1, NULL),
+                    dt.raw, d, OFFAUTH_ONLINE_DECISION_SIZE);
+  check_reserved_zero (r, d, 5, 8);
+  check_reserved_zero (r, d, 58, 64);
+  check_hex (r, "terminal_id", "bytes 8..23", d + 8, 16);
+  check_hex (r, "terminal_id", "the engine", dec.terminal_id, 16);
+  check_hex (r, "sale_id", "bytes 24..55", d + 24, 32);
+  check_hex (r, "sale_id", "the engine", dec.sale_id, 32);
+  check_u64 (r, "result", "byte 56", d[56]);
+  check_u64 (r, "result", "the engine", dec.result);
+  check_u64 (r, "reason", "byte 57", d[57]);
+  check_u64 (r, "reason", "the engine", dec.reason);
+  check_u64 (r, "acquirer_time", "bytes 64..71", rd64 (d + 64));
+  check_u64 (r, "acquirer_time", "the engine", dec.acquirer_time);
+  check_u64 (r, "amount", "bytes 72..79", rd64 (d + 72));
+  check_u64 (r, "amount", "the engine", dec.amount);
+  check_hex (r, "signature", "the engine", dec.signature, 64);
+  check_signature (r, k, OFFAUTH_TAG_DECN, d, OFFAUTH_ONLINE_DECISION_SIZE,
+                   k != NULL && offauth_online_decision_verify (&dec, k->pk));
+  rec_done (r);
+}
+
 static void
 check_journal_row (Messages *m, Record *r)
 {
@@ -1085,11 +1381,47 @@ check_journal_row (Messages *m, Record *r)
   if (kind == OFFAUTH_RECORD_SALE_APPROVED)
     {
       OffauthPayment pay;
+      OffauthOnlineDecision dec;
 
-      if (plen != OFFAUTH_PAYMENT_SIZE + 1 || p[OFFAUTH_PAYMENT_SIZE] > 1 ||
+      if (!(plen == OFFAUTH_PAYMENT_SIZE + 1 && p[OFFAUTH_PAYMENT_SIZE] == 0) &&
+          !(plen == OFFAUTH_PAYMENT_SIZE + 1 + OFFAUTH_ONLINE_DECISION_SIZE && p[OFFAUTH_PAYMENT_SIZE] == 1 &&
+            offauth_online_decision_parse (&dec, p + OFFAUTH_PAYMENT_SIZE + 1, OFFAUTH_ONLINE_DECISION_SIZE,
+                                           NULL)))
+        fail_at (r, "a sale row's payload is a payment and mode 0, or mode 1 and a decision D");
+      if (plen < OFFAUTH_PAYMENT_SIZE ||
           !offauth_payment_parse (&pay, p, OFFAUTH_PAYMENT_SIZE, NULL) || !offauth_payment_verify (&pay))
-        fail_at (r, "a sale row's payload is a valid payment and a mode byte 0 or 1");
+        fail_at (r, "a sale row's payload starts with a valid payment");
     }
+  if (kind == OFFAUTH_RECORD_SALE_STATE &&
+      (plen != 56 || p[40] < 1 || p[40] > 5 || rd32 (p + 44) != 0 || rd64 (p) < 1))
+    fail_at (r, "a sale-state row is u64 sale_seq || sale id || state 1-5 || reason || u16 attempt || "
+                "u32 0 || u64 retry_after");
+  if (kind == OFFAUTH_RECORD_SYNC_ACCEPTED && plen != 56)
+    fail_at (r, "a sync-accepted row is 56 bytes of payload");
+  if (kind == OFFAUTH_RECORD_SALE_APPROVED || kind == OFFAUTH_RECORD_SALE_STATE ||
+      kind == OFFAUTH_RECORD_SYNC_ACCEPTED)
+    {
+      g_auto(OffauthRecord) rec = { 0 };
+      g_autoptr(GError) error = NULL;
+      g_autofree guint8 *again = NULL;
+      gsize alen = 0;
+
+      if (!offauth_record_parse (&rec, record, 9 + plen, &error))
+        fail_at (r, "the engine refuses the record: %s", error->message);
+      else if ((again = offauth_record_encode (&rec, &alen, NULL)) == NULL || alen != 9 + plen ||
+               memcmp (again, record, alen) != 0)
+        fail_at (r, "the engine encodes the record to other bytes");
+      else if (kind == OFFAUTH_RECORD_SALE_STATE &&
+               (rec.sale_state.verdict.sale_seq != rd64 (p) || rec.sale_state.verdict.state != p[40] ||
+                rec.sale_state.verdict.retry_after != rd64 (p + 48)))
+        fail_at (r, "the engine reads other fields of the sale-state row");
+      else if (kind == OFFAUTH_RECORD_SYNC_ACCEPTED &&
+               (rec.sync_accepted.acked_seq != rd64 (p) || rec.sync_accepted.acquirer_time != rd64 (p + 8) ||
+                rec.sync_accepted.verdict_cursor != rd64 (p + 16) ||
+                memcmp (rec.sync_accepted.answer_hash, p + 24, 32) != 0))
+        fail_at (r, "the engine reads other fields of the sync-accepted row");
+    }
+  g_hash_table_insert (m->rows, GUINT_TO_POINTER ((guint) seq), g_bytes_new (record, 9 + plen));
   g_array_append_vals (m->journal, h, 1);
   rec_done (r);
 }
@@ -1101,10 +1433,11 @@ test_messages (void)
   g_autoptr(GPtrArray) records = read_records (path);
   Messages m;
   guint counts[128] = { 0 };
-  const char types[] = "CRPTVK";
+  const char types[] = "CRPTVKUAOD";
 
   if (records == NULL)
     return;
+  m.rows = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_bytes_unref);
   m.keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   m.binaries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
   m.journal = g_array_new (FALSE, FALSE, 32);
@@ -1154,6 +1487,10 @@ test_messages (void)
         case 'T': check_bundle (&m, r); break;
         case 'V': check_revocation (&m, r); break;
         case 'K': check_checkpoint (&m, r); break;
+        case 'U': check_sync_request (&m, r); break;
+        case 'A': check_sync_answer (&m, r); break;
+        case 'O': check_online_request (&m, r); break;
+        case 'D': check_decision (&m, r); break;
         default: g_assert_not_reached ();
         }
     }
@@ -1166,6 +1503,7 @@ test_messages (void)
   g_hash_table_unref (m.keys);
   g_hash_table_unref (m.binaries);
   g_array_unref (m.journal);
+  g_hash_table_unref (m.rows);
 }
 
 /* A terminal with a fixed clock in a directory of its own. */
@@ -1311,6 +1649,26 @@ parse_binary (char type, const guint8 *d, gsize len, GError **error)
         OffauthCheckpoint k;
         return offauth_checkpoint_parse (&k, d, len, error);
       }
+    case 'U':
+      {
+        g_autoptr(OffauthSyncRequest) u = offauth_sync_request_parse (d, len, error);
+        return u != NULL;
+      }
+    case 'A':
+      {
+        g_autoptr(OffauthSyncAnswer) a = offauth_sync_answer_parse (d, len, error);
+        return a != NULL;
+      }
+    case 'O':
+      {
+        OffauthOnlineRequest o;
+        return offauth_online_request_parse (&o, d, len, error);
+      }
+    case 'D':
+      {
+        OffauthOnlineDecision dec;
+        return offauth_online_decision_parse (&dec, d, len, error);
+      }
     default:
       g_assert_not_reached ();
     }
@@ -1351,6 +1709,26 @@ parse_text_api (char type, const char *text, GError **error)
       {
         OffauthCheckpoint k;
         return offauth_checkpoint_parse_text (&k, text, error);
+      }
+    case 'U':
+      {
+        g_autoptr(OffauthSyncRequest) u = offauth_sync_request_parse_text (text, -1, error);
+        return u != NULL;
+      }
+    case 'A':
+      {
+        g_autoptr(OffauthSyncAnswer) a = offauth_sync_answer_parse_text (text, -1, error);
+        return a != NULL;
+      }
+    case 'O':
+      {
+        OffauthOnlineRequest o;
+        return offauth_online_request_parse_text (&o, text, -1, error);
+      }
+    case 'D':
+      {
+        OffauthOnlineDecision dec;
+        return offauth_online_decision_parse_text (&dec, text, -1, error);
       }
     default:
       g_assert_not_reached ();
@@ -1424,6 +1802,23 @@ test_invalid (void)
       gsize tlen = 0, dlen = 0;
       gboolean ok;
 
+      if (strcmp (record_kind (r), "invalid_record") == 0)
+        {
+          g_auto(OffauthRecord) rec = { 0 };
+          g_autoptr(GBytes) bytes = get_hex (r, "record");
+
+          if (!g_hash_table_add (names, (gpointer) record_name (r)))
+            fail_at (r, "the name %s is used twice", record_name (r));
+          rec_get (r, "rule");
+          if (bytes != NULL)
+            {
+              ok = offauth_record_parse (&rec, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                         &error);
+              expect_malformed (r, "record", ok, error);
+            }
+          rec_done (r);
+          continue;
+        }
       if (strcmp (record_kind (r), "invalid") != 0)
         {
           fail_at (r, "unknown record %s", record_kind (r));
@@ -1434,9 +1829,9 @@ test_invalid (void)
       type = rec_get (r, "type");
       rec_get (r, "rule");
       text = text_of (r, &tlen);
-      if (type == NULL || strlen (type) != 1 || strchr ("CRPTVK", type[0]) == NULL || text == NULL)
+      if (type == NULL || strlen (type) != 1 || strchr ("CRPTVKUAOD", type[0]) == NULL || text == NULL)
         {
-          fail_at (r, "type is one of CRPTVK");
+          fail_at (r, "type is one of CRPTVKUAOD");
           continue;
         }
 
