@@ -189,6 +189,12 @@ replay_record (Replay              *r,
     case OFFAUTH_RECORD_NEGATIVE_LIST:
       g_hash_table_add (r->negative, g_memdup2 (rec->negative.credential_id, 16));
       return TRUE;
+    case OFFAUTH_RECORD_SALE_STATE:
+    case OFFAUTH_RECORD_SYNC_ACCEPTED:
+      /* Normative, and parsed, but this terminal does not sync yet: it never wrote one. */
+      return broken (r->bad_seq, seq, r->error, "journal row %" G_GUINT64_FORMAT " is a %s "
+                     "record, which this terminal does not write yet", seq,
+                     offauth_record_kind_name (rec->kind));
     default:
       g_return_val_if_reached (TRUE);
     }

@@ -244,6 +244,54 @@ test_repeated_sale (void)
   test_world_free (w);
 }
 
+/* Kind-8 and kind-9 rows are normative and parse, but this terminal does not sync yet: a
+ * journal holding one was not written by it, however well chained. */
+static void
+test_foreign_sale_state (void)
+{
+  g_auto(OffauthRecord) rec = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *bytes = NULL;
+  g_autofree gchar *sql = NULL;
+  OffauthCredential cred;
+  guint64 first, last;
+  TestWorld *w = world_with_sales (1, &cred, &first);
+  guint8 prev[OFFAUTH_HASH_SIZE], h[OFFAUTH_HASH_SIZE];
+  sqlite3 *db = NULL;
+  sqlite3_stmt *s = NULL;
+  gsize len;
+
+  rec.kind = OFFAUTH_RECORD_SALE_STATE;
+  rec.time = w->now;
+  rec.sale_state.verdict.sale_seq = first;
+  rec.sale_state.verdict.state = 1;
+  rec.sale_state.verdict.attempt = 1;
+  bytes = offauth_record_encode (&rec, &len, &error);
+  g_assert_no_error (error);
+
+  g_clear_pointer (&w->terminal, offauth_terminal_free);
+  g_assert_cmpint (sqlite3_open (w->db_path, &db), ==, SQLITE_OK);
+  last = (guint64) sql_int (db, "SELECT max(seq) FROM journal");
+  sql = g_strdup_printf ("SELECT hash FROM journal WHERE seq = %" G_GUINT64_FORMAT, last);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &s, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
+  memcpy (prev, sqlite3_column_blob (s, 0), OFFAUTH_HASH_SIZE);
+  sqlite3_finalize (s);
+  _offauth_chain_hash (h, last + 1, prev, bytes, len);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO journal (seq, kind, time, record, hash) "
+                                           "VALUES (?1, 8, ?2, ?3, ?4)", -1, &s, NULL), ==, SQLITE_OK);
+  sqlite3_bind_int64 (s, 1, (sqlite3_int64) last + 1);
+  sqlite3_bind_int64 (s, 2, (sqlite3_int64) w->now);
+  sqlite3_bind_blob (s, 3, bytes, (int) len, SQLITE_STATIC);
+  sqlite3_bind_blob (s, 4, h, OFFAUTH_HASH_SIZE, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_DONE);
+  sqlite3_finalize (s);
+  sqlite3_close (db);
+
+  g_assert_cmpuint (expect_refused (w, "does not write yet"), ==, last + 1);
+  test_world_free (w);
+}
+
 /* Read-only media, simulated: SQLite's unix VFS opens every file through its "open" system
  * call, which a test may replace. The replacement answers EROFS to any open for writing or
  * creating below the medium's folder, as a read-only mount does (a root process is refused
@@ -387,6 +435,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/Offauth/Verify/flipped-index", test_flipped_index);
   g_test_add_func ("/Offauth/Verify/repeated-sale", test_repeated_sale);
+  g_test_add_func ("/Offauth/Verify/foreign-sale-state", test_foreign_sale_state);
   g_test_add_func ("/Offauth/Verify/read-only-medium", test_read_only_medium);
 
   return g_test_run ();
