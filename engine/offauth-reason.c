@@ -1,4 +1,4 @@
-/* offauth-reason.c
+/* offauth-reason.c: the decision's reason codes and what the cashier is told for each.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

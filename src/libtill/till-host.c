@@ -1,4 +1,4 @@
-/* till-host.c
+/* till-host.c: the host a plugin's extensions see (the window), and the addin interface.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

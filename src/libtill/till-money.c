@@ -1,4 +1,4 @@
-/* till-money.c
+/* till-money.c: amounts for plugins and the app, through the product's one formatter.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

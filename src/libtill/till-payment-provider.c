@@ -1,4 +1,4 @@
-/* till-payment-provider.c
+/* till-payment-provider.c: the interface of a way to pay (cash, an offline wallet, ...).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

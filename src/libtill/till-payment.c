@@ -1,4 +1,4 @@
-/* till-payment.c
+/* till-payment.c: a payment being taken (amount, lines, the provider's page) and its result.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
