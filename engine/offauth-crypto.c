@@ -1,4 +1,4 @@
-/* offauth-crypto.c: hashes, key ids, Ed25519 signatures over tagged bodies, key files, hex and base64url.
+/* offauth-crypto.c: hashes, key ids, Ed25519 over tagged bodies, key files, hex, base64url.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -1,4 +1,4 @@
-/* offauth-issuer.c: an issuer kept in a folder: root and issuer keys, credentials, bundles, revocation lists.
+/* offauth-issuer.c: an issuer in a folder: keys, credentials, bundles, revocation lists.
  *
  * The directory holds root.key and one issuer-KEYID.key per issuer key (mode 0600), and
  * issuer.ini (public state: key windows, sequences, revoked and issued credential ids).

@@ -1,4 +1,4 @@
-/* offauth-wallet.c: a payer's wallet file: its key, per-credential counters, saved before a payment shows.
+/* offauth-wallet.c: a payer's wallet file: key and counters, saved before a payment shows.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
