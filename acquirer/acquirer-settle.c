@@ -182,7 +182,8 @@ acquirer_settle_refresh (AcquirerSettle *ctx,
   if (text != NULL && offauth_bundle_parse_text (&bundle, text, NULL))
     {
       bundle_root = offauth_root_fingerprint (bundle.root_public_key);
-      if (strcmp (root, bundle_root) == 0 && offauth_bundle_verify (&bundle, bundle.root_public_key) &&
+      if (strcmp (root, bundle_root) == 0 &&
+          offauth_bundle_verify (&bundle, bundle.root_public_key) &&
           !acquirer_db_put_bundle (ctx->db, &bundle, error))
         return FALSE;
     }
@@ -462,7 +463,8 @@ split_record (const guint8 *record,
                    (plen == OFFAUTH_RECORD_SALE_ONLINE_SIZE && r->mode == 1)) ||
                  !offauth_payment_parse (&r->payment, payload, OFFAUTH_PAYMENT_SIZE, NULL);
   if (!r->malformed && r->mode == 1)
-    r->has_decision = offauth_online_decision_parse (&r->decision, payload + OFFAUTH_PAYMENT_SIZE + 1,
+    r->has_decision = offauth_online_decision_parse (&r->decision,
+                                                     payload + OFFAUTH_PAYMENT_SIZE + 1,
                                                      OFFAUTH_ONLINE_DECISION_SIZE, NULL);
 }
 
@@ -838,13 +840,15 @@ acquirer_topup (AcquirerDb              *db,
   memset (result, 0, sizeof *result);
   if (amount == 0)
     {
-      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_INVALID, "A top-up is at least 1 minor unit");
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_INVALID,
+                   "A top-up is at least 1 minor unit");
       return FALSE;
     }
   if (!acquirer_db_begin (db, error))
     return FALSE;
   acquirer_settle_init (&ctx, db, key, issuer_dir, now);
-  ok = acquirer_db_credit (db, credential, amount, now, &result->balance, &result->created, error) &&
+  ok = acquirer_db_credit (db, credential, amount, now, &result->balance, &result->created,
+                           error) &&
        settle_payer_sales (&ctx, credential, &result->settled, error) &&
        acquirer_db_balance (db, credential->raw, &result->balance, &exists, error);
   acquirer_settle_clear (&ctx);

@@ -95,7 +95,8 @@ acquirer_sync_reset_chain (AcquirerDb             *db,
   if (!acquirer_db_get_chain (db, t->terminal_id, &chain, error) ||
       !chain_at (db, t, t->from_seq, hash, &k9, &found, error))
     return FALSE;
-  if (found && memcmp (hash, t->from_hash, OFFAUTH_HASH_SIZE) == 0 && t->from_seq <= chain.acked_seq)
+  if (found && memcmp (hash, t->from_hash, OFFAUTH_HASH_SIZE) == 0 &&
+      t->from_seq <= chain.acked_seq)
     {
       /* A fork's recovery: the common part stays, the rest is uploaded again. */
       chain.acked_seq = t->from_seq;
@@ -204,9 +205,10 @@ store_row (SyncRun      *run,
     {
       guint64 at;
       gboolean found;
+      const guint8 *answer_hash = record + OFFAUTH_RECORD_HEADER_SIZE + KIND9_HASH_OFFSET;
 
-      if (!acquirer_db_find_answer (run->ctx.db, record + OFFAUTH_RECORD_HEADER_SIZE + KIND9_HASH_OFFSET,
-                                    run->t->terminal_id, &at, &found, error))
+      if (!acquirer_db_find_answer (run->ctx.db, answer_hash, run->t->terminal_id, &at, &found,
+                                    error))
         return FALSE;
       if (found)
         c->k9_time = at;
@@ -382,7 +384,8 @@ add_backlog (SyncRun  *run,
     g_array_set_size (after, ACQUIRER_ANSWER_PAGE);
   for (guint i = 0; i < after->len; i++)
     add_verdict (run->verdicts, &g_array_index (after, AcquirerSale, i), run->chain.acked_seq);
-  *answer_cursor = *more ? g_array_index (after, AcquirerSale, after->len - 1).version : now.version;
+  *answer_cursor = *more ? g_array_index (after, AcquirerSale, after->len - 1).version
+                         : now.version;
   return TRUE;
 }
 
@@ -464,7 +467,8 @@ sync_run (SyncRun                  *run,
           if (!store_row (run, seq, r->data, r->len, hash, error))
             return FALSE;
         }
-      else if (r->data[0] == OFFAUTH_RECORD_SALE_APPROVED && !held_row_verdict (run, r->data, r->len, error))
+      else if (r->data[0] == OFFAUTH_RECORD_SALE_APPROVED &&
+               !held_row_verdict (run, r->data, r->len, error))
         return FALSE;
       memcpy (prev, hash, OFFAUTH_HASH_SIZE);
     }
