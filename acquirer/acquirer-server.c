@@ -16,6 +16,7 @@
 #include <libsoup/soup.h>
 
 #include "acquirer-server.h"
+#include "acquirer-sync.h"
 
 struct _AcquirerServer
 {
@@ -254,29 +255,93 @@ revocations_route (AcquirerServer    *self,
   reply_texts (msg, newer);
 }
 
-/* ------------------------------------------------------------------------------------
- * POST /v1/sync: TO BE FILLED IN with the sync messages (sync request U, answer A; see
- * PROTOCOL.md, "Reconciliation"): parse and verify the request, store the rows, settle,
- * answer. Until then: 501.
- * ------------------------------------------------------------------------------------ */
+/* The message's text answered 200, with the content type of the other texts. */
+static void
+reply_text (SoupServerMessage *msg,
+            char               type,
+            const guint8      *bin,
+            gsize              len)
+{
+  gchar *text = offauth_text_encode (type, bin, len);
+  gsize text_len = strlen (text);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_TAKE, text,
+                                    text_len);
+}
+
+static void
+reply_storage_error (SoupServerMessage *msg,
+                     GError            *error)
+{
+  g_warning ("A request could not be settled: %s", error->message);
+  reply_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "storage unavailable");
+}
+
+/* POST /v1/sync: the sync request U, answered with A (acquirer-sync.c). */
 static void
 handle_sync (AcquirerServer    *self,
              SoupServerMessage *msg,
              GBytes            *body)
 {
-  reply_error (msg, SOUP_STATUS_NOT_IMPLEMENTED, "not yet");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OffauthSyncRequest) req = NULL;
+  g_autoptr(OffauthSyncAnswer) answer = NULL;
+  AcquirerSyncStatus status;
+  gsize len;
+  const char *data = g_bytes_get_data (body, &len);
+
+  if (data == NULL || (req = offauth_sync_request_parse_text (data, (gssize) len, &error)) == NULL)
+    {
+      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "not a sync request");
+      return;
+    }
+  if (!acquirer_sync_handle (self->db, self->key, self->issuer_dir, server_now (self), req, &status,
+                             &answer, &error))
+    {
+      reply_storage_error (msg, error);
+      return;
+    }
+  switch (status)
+    {
+    case ACQUIRER_SYNC_FORBIDDEN:
+      reply_error (msg, SOUP_STATUS_FORBIDDEN, "terminal not registered or signature invalid");
+      break;
+    case ACQUIRER_SYNC_FORK:
+      reply_error (msg, SOUP_STATUS_CONFLICT, "the rows rewrite the chain this acquirer holds");
+      break;
+    case ACQUIRER_SYNC_ANSWERED:
+    default:
+      reply_text (msg, 'A', g_bytes_get_data (answer->raw, NULL), g_bytes_get_size (answer->raw));
+      break;
+    }
 }
 
-/* ------------------------------------------------------------------------------------
- * POST /v1/authorize: TO BE FILLED IN with the online messages (online request O,
- * decision D; PROTOCOL.md, "Online authorization"). Until then: 501.
- * ------------------------------------------------------------------------------------ */
+/* POST /v1/authorize: the online request O, answered with the decision D. */
 static void
 handle_authorize (AcquirerServer    *self,
                   SoupServerMessage *msg,
                   GBytes            *body)
 {
-  reply_error (msg, SOUP_STATUS_NOT_IMPLEMENTED, "not yet");
+  g_autoptr(GError) error = NULL;
+  OffauthOnlineRequest req;
+  OffauthOnlineDecision decision;
+  gboolean forbidden;
+  gsize len;
+  const char *data = g_bytes_get_data (body, &len);
+
+  if (data == NULL || !offauth_online_request_parse_text (&req, data, (gssize) len, &error))
+    {
+      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "not an online request");
+      return;
+    }
+  if (!acquirer_online_handle (self->db, self->key, self->issuer_dir, server_now (self), &req,
+                               &forbidden, &decision, &error))
+    reply_storage_error (msg, error);
+  else if (forbidden)
+    reply_error (msg, SOUP_STATUS_FORBIDDEN, "terminal not registered or signature invalid");
+  else
+    reply_text (msg, 'D', decision.raw, sizeof decision.raw);
 }
 
 static void

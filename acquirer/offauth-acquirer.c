@@ -17,6 +17,7 @@
 #include "acquirer-db.h"
 #include "acquirer-server.h"
 #include "acquirer-settle.h"
+#include "acquirer-sync.h"
 #include "offauth.h"
 #include "tool-common.h"
 
@@ -193,7 +194,8 @@ cmd_terminal (int argc, char **argv)
    * stored after that row are settlement's to reconcile. */
   if (!acquirer_db_begin (a->db, &error))
     return tool_fail_error (opt_json, error, TOOL_REFUSED, "storage_unavailable");
-  if (!acquirer_db_register_terminal (a->db, &t, opt_from_seq != NULL, &existed, &error))
+  if (!acquirer_db_register_terminal (a->db, &t, opt_from_seq != NULL, &existed, &error) ||
+      (opt_from_seq != NULL && !acquirer_sync_reset_chain (a->db, &t, &error)))
     {
       acquirer_db_rollback (a->db);
       return tool_fail_error (opt_json, error, TOOL_REFUSED,
@@ -260,7 +262,7 @@ cmd_topup (int argc, char **argv)
     return tool_fail_error (opt_json, error, TOOL_REFUSED, "issuer_unavailable");
   if (!acquirer_credential_check (is, &cred, &error))
     return tool_fail_error (opt_json, error, TOOL_REFUSED, "untrusted_credential");
-  if (!acquirer_topup (a->db, &cred, amount, tool_now (), &result, &error))
+  if (!acquirer_topup (a->db, a->key, a->issuer_dir, &cred, amount, tool_now (), &result, &error))
     return tool_fail_error (opt_json, error, TOOL_REFUSED, "refused");
   id = offauth_hex (cred.credential_id, sizeof cred.credential_id);
   if (opt_json)
@@ -386,16 +388,132 @@ cmd_serve (int argc, char **argv)
   return TOOL_OK;
 }
 
-/* What the report shows of one terminal. Settlement fills the counts (settled, declines
- * by reason, double spends, open retries, silence and clocks running backwards). */
+/* What the report shows of one terminal, or of a merchant (the sum of its terminals). */
 typedef struct
 {
   guint64 settled_count;
   guint64 settled_value;
   guint64 declined_count;
-  guint64 double_spends;
-  guint64 open_retries;
+  guint64 declines[OFFAUTH_SETTLE_INVALID_CREDENTIAL + 1];   /* by reason */
+  guint64 double_spends;    /* sales in a double spend, either side */
+  guint64 open_retries;     /* state 3: retryable or held */
+  guint64 backwards;        /* rows whose time ran backwards */
+  guint64 k9_unmatched;     /* kind-9 rows that match no answer sent */
+  guint64 last_sync;
+  gboolean silent;
 } ReportCounts;
+
+/* A terminal that has not synced for this long (or never, this long after registering). */
+#define REPORT_SILENT_AFTER (24 * 3600)
+
+static void
+count_sale (ReportCounts       *c,
+            const AcquirerSale *sale)
+{
+  if (sale->state == OFFAUTH_WIRE_STATE_SETTLED && !sale->reversed)
+    {
+      c->settled_count++;
+      c->settled_value += sale->amount;
+    }
+  else if (sale->state == OFFAUTH_WIRE_STATE_DECLINED)
+    {
+      c->declined_count++;
+      if (sale->reason < G_N_ELEMENTS (c->declines))
+        c->declines[sale->reason]++;
+    }
+  else if (sale->state == OFFAUTH_WIRE_STATE_RETRY)
+    c->open_retries++;
+}
+
+static void
+add_counts (ReportCounts       *sum,
+            const ReportCounts *c)
+{
+  sum->settled_count += c->settled_count;
+  sum->settled_value += c->settled_value;
+  sum->declined_count += c->declined_count;
+  for (guint i = 0; i < G_N_ELEMENTS (c->declines); i++)
+    sum->declines[i] += c->declines[i];
+  sum->double_spends += c->double_spends;
+  sum->open_retries += c->open_retries;
+  sum->backwards += c->backwards;
+  sum->k9_unmatched += c->k9_unmatched;
+  sum->last_sync = MAX (sum->last_sync, c->last_sync);
+  sum->silent = sum->silent || c->silent;
+}
+
+/* Per terminal (in the order of terminals), then per merchant into merchants (a merchant's
+ * entry at the index of its first terminal). */
+static gboolean
+report_counts (AcquirerDb    *db,
+               GArray        *terminals,
+               ReportCounts **per_terminal,
+               ReportCounts **per_merchant,
+               GError       **error)
+{
+  g_autoptr(GArray) sales = acquirer_db_sales (db, ACQUIRER_SALES_ALL, NULL, 0, 0, 0, error);
+  g_autoptr(GHashTable) by_tid = g_hash_table_new (g_bytes_hash, g_bytes_equal);
+  g_autoptr(GHashTable) by_arrival = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  ReportCounts *t_counts = g_new0 (ReportCounts, terminals->len + 1);
+  ReportCounts *m_counts = g_new0 (ReportCounts, terminals->len + 1);
+  guint64 now = tool_now ();
+  guint first = 0;
+
+  *per_terminal = t_counts;
+  *per_merchant = m_counts;
+  if (sales == NULL)
+    return FALSE;
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      const AcquirerTerminal *t = &g_array_index (terminals, AcquirerTerminal, i);
+      GBytes *key = g_bytes_new (t->terminal_id, sizeof t->terminal_id);
+      AcquirerChain chain;
+
+      g_ptr_array_add (keys, key);
+      g_hash_table_insert (by_tid, key, GUINT_TO_POINTER (i + 1));
+      if (!acquirer_db_get_chain (db, t->terminal_id, &chain, error))
+        return FALSE;
+      t_counts[i].backwards = chain.backwards;
+      t_counts[i].k9_unmatched = chain.k9_unmatched;
+      t_counts[i].last_sync = chain.last_sync;
+      t_counts[i].silent = MAX (chain.last_sync, t->registered_at) + REPORT_SILENT_AFTER < now;
+    }
+  for (guint i = 0; i < sales->len; i++)
+    {
+      AcquirerSale *sale = &g_array_index (sales, AcquirerSale, i);
+      g_autoptr(GBytes) key = g_bytes_new (sale->terminal_id, sizeof sale->terminal_id);
+      guint idx = GPOINTER_TO_UINT (g_hash_table_lookup (by_tid, key));
+
+      g_hash_table_insert (by_arrival, &sale->arrival, GUINT_TO_POINTER (idx));
+      if (idx > 0)
+        count_sale (&t_counts[idx - 1], sale);
+    }
+  /* A double spend shows at both sales' terminals. */
+  for (guint i = 0; i < sales->len; i++)
+    {
+      AcquirerSale *sale = &g_array_index (sales, AcquirerSale, i);
+      guint idx, earlier;
+
+      if (sale->conflict == 0)
+        continue;
+      idx = GPOINTER_TO_UINT (g_hash_table_lookup (by_arrival, &sale->arrival));
+      earlier = GPOINTER_TO_UINT (g_hash_table_lookup (by_arrival, &sale->conflict));
+      if (idx > 0)
+        t_counts[idx - 1].double_spends++;
+      if (earlier > 0)
+        t_counts[earlier - 1].double_spends++;
+    }
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      const AcquirerTerminal *t = &g_array_index (terminals, AcquirerTerminal, i);
+
+      if (i > 0 && strcmp (t[-1].merchant_id, t->merchant_id) != 0)
+        first = i;
+      add_counts (&m_counts[first], &t_counts[i]);
+    }
+  return TRUE;
+}
 
 static void
 json_counts (JsonBuilder        *b,
@@ -406,17 +524,27 @@ json_counts (JsonBuilder        *b,
   tool_json_u64 (b, "declined_count", c->declined_count);
   json_builder_set_member_name (b, "declines");
   json_builder_begin_object (b);
+  for (guint r = 0; r < G_N_ELEMENTS (c->declines); r++)
+    if (c->declines[r] > 0)
+      tool_json_u64 (b, offauth_settle_reason_name (r), c->declines[r]);
   json_builder_end_object (b);
   tool_json_u64 (b, "double_spends", c->double_spends);
   tool_json_u64 (b, "open_retries", c->open_retries);
+  tool_json_u64 (b, "rows_backwards", c->backwards);
+  tool_json_u64 (b, "unmatched_sync_rows", c->k9_unmatched);
+  tool_json_u64 (b, "last_sync", c->last_sync);
+  json_builder_set_member_name (b, "silent");
+  json_builder_add_boolean_value (b, c->silent);
 }
 
 static void
-report_json (GArray *terminals,
-             GArray *totals)
+report_json (GArray             *terminals,
+             const ReportCounts *per_terminal,
+             const ReportCounts *per_merchant,
+             GArray             *totals,
+             GArray             *balances)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  const ReportCounts zero = { 0 };
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "ok");
@@ -434,7 +562,7 @@ report_json (GArray *terminals,
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "merchant_id");
           json_builder_add_string_value (b, t->merchant_id);
-          json_counts (b, &zero);
+          json_counts (b, &per_merchant[i]);
           json_builder_set_member_name (b, "terminals");
           json_builder_begin_array (b);
         }
@@ -446,7 +574,7 @@ report_json (GArray *terminals,
       tool_json_u64 (b, "scope", t->scope);
       tool_json_u64 (b, "from_seq", t->from_seq);
       tool_json_u64 (b, "registered_at", t->registered_at);
-      json_counts (b, &zero);
+      json_counts (b, &per_terminal[i]);
       json_builder_end_object (b);
       if (i + 1 == terminals->len || strcmp (t[1].merchant_id, t->merchant_id) != 0)
         {
@@ -469,20 +597,32 @@ report_json (GArray *terminals,
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  /* Every payer account's balance by credential id (ids shared by several accounts: the
+   * sum). */
+  json_builder_set_member_name (b, "balances");
+  json_builder_begin_object (b);
+  for (guint i = 0; i < balances->len; i++)
+    {
+      const AcquirerBalance *bal = &g_array_index (balances, AcquirerBalance, i);
+      g_autofree gchar *id = offauth_hex (bal->credential_id, sizeof bal->credential_id);
+
+      tool_json_u64 (b, id, bal->balance);
+    }
+  json_builder_end_object (b);
   json_builder_end_object (b);
   tool_print_json (b);
 }
 
 static void
-report_csv (GArray *terminals)
+report_csv (GArray             *terminals,
+            const ReportCounts *per_terminal)
 {
-  const ReportCounts c = { 0 };
-
   g_print ("merchant_id,terminal_id,scope,from_seq,registered_at,settled_count,settled_value,"
-           "declined_count,double_spends,open_retries\n");
+           "declined_count,double_spends,open_retries,rows_backwards,last_sync,silent\n");
   for (guint i = 0; i < terminals->len; i++)
     {
       const AcquirerTerminal *t = &g_array_index (terminals, AcquirerTerminal, i);
+      const ReportCounts *c = &per_terminal[i];
       g_autofree gchar *tid = offauth_hex (t->terminal_id, sizeof t->terminal_id);
       /* A merchant id is printable ASCII: quoted when it holds a comma or a quote. */
       g_autoptr(GString) merchant = g_string_new (t->merchant_id);
@@ -495,26 +635,43 @@ report_csv (GArray *terminals)
         }
       g_print ("%s,%s,%u,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
                ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
-               ",%" G_GUINT64_FORMAT "\n",
-               merchant->str, tid, t->scope, t->from_seq, t->registered_at, c.settled_count,
-               c.settled_value, c.declined_count, c.double_spends, c.open_retries);
+               ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%d\n",
+               merchant->str, tid, t->scope, t->from_seq, t->registered_at, c->settled_count,
+               c->settled_value, c->declined_count, c->double_spends, c->open_retries,
+               c->backwards, c->last_sync, c->silent ? 1 : 0);
     }
 }
 
 static void
-report_text (GArray *terminals,
-             GArray *totals)
+report_text (GArray             *terminals,
+             const ReportCounts *per_terminal,
+             GArray             *totals)
 {
   if (terminals->len == 0)
     g_print ("%s\n", _("No terminal is registered."));
   for (guint i = 0; i < terminals->len; i++)
     {
       const AcquirerTerminal *t = &g_array_index (terminals, AcquirerTerminal, i);
+      const ReportCounts *c = &per_terminal[i];
       g_autofree gchar *tid = offauth_hex (t->terminal_id, sizeof t->terminal_id);
 
       if (i == 0 || strcmp (t[-1].merchant_id, t->merchant_id) != 0)
         g_print (_("Merchant %s\n"), t->merchant_id);
-      g_print (_("  Terminal %s, scope %u: nothing settled yet\n"), tid, t->scope);
+      g_print (_("  Terminal %s, scope %u: %" G_GUINT64_FORMAT " settled (value %"
+                 G_GUINT64_FORMAT "), %" G_GUINT64_FORMAT " declined, %" G_GUINT64_FORMAT
+                 " open retries\n"),
+               tid, t->scope, c->settled_count, c->settled_value, c->declined_count,
+               c->open_retries);
+      for (guint r = 0; r < G_N_ELEMENTS (c->declines); r++)
+        if (c->declines[r] > 0)
+          g_print (_("    declined %s: %" G_GUINT64_FORMAT "\n"), offauth_settle_reason_name (r),
+                   c->declines[r]);
+      if (c->double_spends > 0)
+        g_print (_("    double spends: %" G_GUINT64_FORMAT " sales\n"), c->double_spends);
+      if (c->backwards > 0)
+        g_print (_("    rows running backwards in time: %" G_GUINT64_FORMAT "\n"), c->backwards);
+      if (c->silent)
+        g_print ("    %s\n", _("silent: no sync for more than a day"));
     }
   for (guint i = 0; i < totals->len; i++)
     {
@@ -535,6 +692,9 @@ cmd_report (int argc, char **argv)
   g_autoptr(Acquirer) a = NULL;
   g_autoptr(GArray) terminals = NULL;
   g_autoptr(GArray) totals = NULL;
+  g_autoptr(GArray) balances = NULL;
+  g_autofree ReportCounts *per_terminal = NULL;
+  g_autofree ReportCounts *per_merchant = NULL;
 
   if (argc != 2 || (opt_json && opt_csv))
     return tool_fail (opt_json, TOOL_USAGE, "usage",
@@ -542,14 +702,16 @@ cmd_report (int argc, char **argv)
   if ((a = acquirer_open (argv[1], &error)) == NULL)
     return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   if ((terminals = acquirer_db_terminals (a->db, &error)) == NULL ||
-      (totals = acquirer_db_account_totals (a->db, &error)) == NULL)
+      (totals = acquirer_db_account_totals (a->db, &error)) == NULL ||
+      (balances = acquirer_db_balances (a->db, &error)) == NULL ||
+      !report_counts (a->db, terminals, &per_terminal, &per_merchant, &error))
     return tool_fail_error (opt_json, error, TOOL_REFUSED, "storage_unavailable");
   if (opt_json)
-    report_json (terminals, totals);
+    report_json (terminals, per_terminal, per_merchant, totals, balances);
   else if (opt_csv)
-    report_csv (terminals);
+    report_csv (terminals, per_terminal);
   else
-    report_text (terminals, totals);
+    report_text (terminals, per_terminal, totals);
   return TOOL_OK;
 }
 
