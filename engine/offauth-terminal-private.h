@@ -108,11 +108,21 @@ struct _OffauthTerminal
 
   /* Derived from the journal at open and kept up to date by each commit. */
   guint64                latest_sale_time;
+  /* Waiting sales, those above acked_seq: the offline ones count for the caps, all of
+   * them for upload_overdue. */
   guint64                unsettled_count;
   guint64                unsettled_total;
+  guint64                waiting_online;
   guint64                oldest_unsettled;
   guint8                 last_sale_challenge[OFFAUTH_CHALLENGE_SIZE];
   gboolean               has_sale;
+
+  /* The pinned acquirer and the sync's place (settings, not journaled but by kind 9). */
+  gboolean               has_acquirer;
+  guint8                 acquirer_pk[OFFAUTH_PK_SIZE];
+  gchar                 *acquirer_url;
+  guint64                acked_seq;
+  guint64                verdict_cursor;
 
   /* Trusted time */
   guint64                acquirer_time;

@@ -128,7 +128,7 @@ replay_sale (Replay              *r,
                    " of the journal is missing from the sales table", seq);
   /* Until reconciliation journals state changes, every sale waits for upload. */
   if (!sales_row_is (r->sales, p, rec->time, rec->sale.mode) ||
-      sqlite3_column_int (r->sales, 9) != OFFAUTH_SALE_QUEUED)
+      sqlite3_column_int (r->sales, 9) != offauth_sale_state_to_wire (OFFAUTH_SALE_WAITING))
     return broken (r->bad_seq, seq, r->error, "sale %" G_GUINT64_FORMAT
                    " in the sales table disagrees with journal row %" G_GUINT64_FORMAT, seq, seq);
   {
