@@ -70,7 +70,8 @@ static const char *statement_sql[N_STATEMENTS] = {
 
   [ST_ALL_JOURNAL] = "SELECT seq, kind, time, record, hash FROM journal ORDER BY seq",
   [ST_ALL_SALES] = "SELECT id, sale_id, credential_id, counter, challenge, amount, currency,"
-                   " time, mode, state FROM sales ORDER BY id",
+                   " time, mode, state, reason, attempt, retry_after, closing, verdict_seen"
+                   " FROM sales ORDER BY id",
   [ST_ALL_CHECKPOINTS] = "SELECT seq, raw FROM checkpoints ORDER BY seq",
   [ST_ALL_CREDENTIALS] = "SELECT credential_id, offline_count, offline_total FROM credentials",
   [ST_ALL_NEGATIVE] = "SELECT credential_id FROM negative",
@@ -80,6 +81,20 @@ static const char *statement_sql[N_STATEMENTS] = {
   [ST_FIND_SALE_ID] = "SELECT id FROM sales WHERE sale_id = ?1",
   [ST_COUNT_SALE_KEYS] = "SELECT (SELECT count(*) FROM sales WHERE sale_id > x''),"
                          " (SELECT count(*) FROM sales WHERE credential_id > x'')",
+
+  [ST_SALE_ROW] = "SELECT sale_id, credential_id, state, reason, attempt, retry_after, closing,"
+                  " verdict_seen, mode FROM sales WHERE id = ?1",
+  [ST_SET_SALE_ROW] = "UPDATE sales SET state = ?2, reason = ?3, attempt = ?4, retry_after = ?5,"
+                      " closing = ?6, verdict_seen = ?7 WHERE id = ?1",
+  [ST_SET_RETRY_ASK] = "UPDATE sales SET retry_ask = ?2 WHERE id = ?1",
+  /* Retry asks: insufficient funds only (held sales are the acquirer's to run again), not
+   * closed, and asked by the merchant or due on the schedule. */
+  [ST_RETRY_ASKS] = "SELECT id FROM sales WHERE state = 3 AND reason = 8 AND closing = 0"
+                    " AND (retry_ask = 1 OR retry_after <= ?1) ORDER BY id LIMIT ?2",
+  [ST_SALE_BETWEEN] = "SELECT 1 FROM sales WHERE id > ?1 AND id <= ?2 LIMIT 1",
+  [ST_UNVERDICTED] = "SELECT id FROM sales WHERE id <= ?1 AND verdict_seen = 0 ORDER BY id",
+  [ST_LIST_SALES] = "SELECT id, sale_id, credential_id, amount, currency, time, mode, state, reason,"
+                    " attempt, retry_after, closing, retry_ask FROM sales ORDER BY id",
 };
 
 /* The schema of version 1, the first release. A new database is made at version 1 and

@@ -322,6 +322,7 @@ _offauth_terminal_load_state (OffauthTerminal *t,
          load_trust (t, error) &&
          load_revocations (t, error) &&
          load_journal_head (t, error) &&
+         _offauth_load_acquirer (t, error) &&
          load_unsettled (t, error) &&
          load_latest_sale (t, error) &&
          load_latest_request (t, error);
@@ -471,6 +472,7 @@ offauth_terminal_free (OffauthTerminal *t)
   g_hash_table_unref (t->revocations);
   g_free (t->path);
   g_free (t->key_path);
+  g_free (t->acquirer_url);
   g_free (t);
 }
 

@@ -63,6 +63,7 @@ typedef enum
   OFFAUTH_RECORD_NEGATIVE_LIST   = 7,
   OFFAUTH_RECORD_SALE_STATE      = 8,   /* normative (PROTOCOL.md) */
   OFFAUTH_RECORD_SYNC_ACCEPTED   = 9,   /* normative (PROTOCOL.md) */
+  OFFAUTH_RECORD_ACQUIRER_PINNED = 10,
 } OffauthRecordKind;
 
 typedef struct

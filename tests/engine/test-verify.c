@@ -248,8 +248,8 @@ test_repeated_sale (void)
   test_world_free (w);
 }
 
-/* Kind-8 and kind-9 rows are normative and parse, but this terminal does not sync yet: a
- * journal holding one was not written by it, however well chained. */
+/* A kind-8 row for a sale the journal does not hold (here: the right row, another sale id)
+ * was not written by this terminal, however well chained. */
 static void
 test_foreign_sale_state (void)
 {
@@ -292,7 +292,7 @@ test_foreign_sale_state (void)
   sqlite3_finalize (s);
   sqlite3_close (db);
 
-  g_assert_cmpuint (expect_refused (w, "does not write yet"), ==, last + 1);
+  g_assert_cmpuint (expect_refused (w, "does not hold"), ==, last + 1);
   test_world_free (w);
 }
 
