@@ -125,7 +125,7 @@ _offauth_insert_sale (OffauthTerminal      *t,
   sqlite3_bind_text (s, 7, p->request.currency, 3, SQLITE_STATIC);
   sqlite3_bind_int64 (s, 8, (sqlite3_int64) time);
   sqlite3_bind_int (s, 9, OFFAUTH_MODE_OFFLINE);
-  sqlite3_bind_int (s, 10, OFFAUTH_SALE_QUEUED);
+  sqlite3_bind_int (s, 10, offauth_sale_state_to_wire (OFFAUTH_SALE_WAITING));
   return _offauth_db_step_done (t, s, error);
 }
 

@@ -24,7 +24,6 @@
 
 #include "offauth-terminal-private.h"
 
-#define SCHEMA_VERSION 1
 
 static const char *statement_sql[N_STATEMENTS] = {
   [ST_JOURNAL_MODE_WAL] = "PRAGMA journal_mode = WAL",
@@ -40,8 +39,8 @@ static const char *statement_sql[N_STATEMENTS] = {
   [ST_TRUST] = "SELECT raw FROM trust WHERE id = 1",
   [ST_REVOCATIONS] = "SELECT raw FROM revocations",
   [ST_JOURNAL_HEAD] = "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
-  /* The states that wait for the acquirer: queued, uploading, retry scheduled. */
-  [ST_UNSETTLED] = "SELECT amount, time FROM sales WHERE state IN (0, 1, 4)",
+  /* The sales not yet acknowledged by the acquirer, whatever their verdict (PROTOCOL.md). */
+  [ST_UNSETTLED] = "SELECT amount, time, mode FROM sales WHERE id > ?1",
   [ST_LAST_SALE_CHALLENGE] = "SELECT challenge FROM sales ORDER BY id DESC LIMIT 1",
   [ST_LATEST_SALE_TIME] = "SELECT max(time) FROM sales WHERE id > ?1",
   [ST_LATEST_REQUEST] = "SELECT id, challenge FROM requests ORDER BY id DESC LIMIT 1",
@@ -71,7 +70,8 @@ static const char *statement_sql[N_STATEMENTS] = {
 
   [ST_ALL_JOURNAL] = "SELECT seq, kind, time, record, hash FROM journal ORDER BY seq",
   [ST_ALL_SALES] = "SELECT id, sale_id, credential_id, counter, challenge, amount, currency,"
-                   " time, mode, state FROM sales ORDER BY id",
+                   " time, mode, state, reason, attempt, retry_after, closing, verdict_seen"
+                   " FROM sales ORDER BY id",
   [ST_ALL_CHECKPOINTS] = "SELECT seq, raw FROM checkpoints ORDER BY seq",
   [ST_ALL_CREDENTIALS] = "SELECT credential_id, offline_count, offline_total FROM credentials",
   [ST_ALL_NEGATIVE] = "SELECT credential_id FROM negative",
@@ -81,8 +81,24 @@ static const char *statement_sql[N_STATEMENTS] = {
   [ST_FIND_SALE_ID] = "SELECT id FROM sales WHERE sale_id = ?1",
   [ST_COUNT_SALE_KEYS] = "SELECT (SELECT count(*) FROM sales WHERE sale_id > x''),"
                          " (SELECT count(*) FROM sales WHERE credential_id > x'')",
+
+  [ST_SALE_ROW] = "SELECT sale_id, credential_id, state, reason, attempt, retry_after, closing,"
+                  " verdict_seen, mode FROM sales WHERE id = ?1",
+  [ST_SET_SALE_ROW] = "UPDATE sales SET state = ?2, reason = ?3, attempt = ?4, retry_after = ?5,"
+                      " closing = ?6, verdict_seen = ?7 WHERE id = ?1",
+  [ST_SET_RETRY_ASK] = "UPDATE sales SET retry_ask = ?2 WHERE id = ?1",
+  /* Retry asks: insufficient funds only (held sales are the acquirer's to run again), not
+   * closed, and asked by the merchant or due on the schedule. */
+  [ST_RETRY_ASKS] = "SELECT id FROM sales WHERE state = 3 AND reason = 8 AND closing = 0"
+                    " AND (retry_ask = 1 OR retry_after <= ?1) ORDER BY id LIMIT ?2",
+  [ST_SALE_BETWEEN] = "SELECT 1 FROM sales WHERE id > ?1 AND id <= ?2 LIMIT 1",
+  [ST_UNVERDICTED] = "SELECT id FROM sales WHERE id <= ?1 AND verdict_seen = 0 ORDER BY id",
+  [ST_LIST_SALES] = "SELECT id, sale_id, credential_id, amount, currency, time, mode, state, reason,"
+                    " attempt, retry_after, closing, retry_ask FROM sales ORDER BY id",
 };
 
+/* The schema of version 1, the first release. A new database is made at version 1 and
+ * brought up by the migrations below, so that new and upgraded databases never differ. */
 static const char schema_sql[] =
   "CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value) WITHOUT ROWID;"
   "CREATE TABLE IF NOT EXISTS journal ("
@@ -108,6 +124,28 @@ static const char schema_sql[] =
   "CREATE TABLE IF NOT EXISTS category_floors ("
   "  category TEXT PRIMARY KEY, floor INTEGER NOT NULL) WITHOUT ROWID;"
   "CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, raw BLOB NOT NULL);";
+
+/* migrations[v] brings a database from version v to v + 1, in one transaction with the
+ * new schema_version. Never edit one that has shipped: add the next. */
+static const char *const migrations[] = {
+  [0] = NULL,
+  /* 1 -> 2: sale states become the wire's verdict states (0 waiting, 1 settled, 2 declined,
+   * 3 retry, 4 written off, 5 collected otherwise); version 1 numbered them 0 queued,
+   * 1 uploading, 2 approved, 3 declined, 4 retry scheduled, 5 written off, 6 collected
+   * otherwise (and wrote only 0). The verdict's other fields, the close of a state-3 sale
+   * waiting for "withdrawn" (closing: 0, 4 or 5), whether a verdict came (an online sale's
+   * first verdict may change its provisional state) and a pending retry ask. */
+  [1] = "ALTER TABLE sales ADD COLUMN reason INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE sales ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE sales ADD COLUMN retry_after INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE sales ADD COLUMN closing INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE sales ADD COLUMN verdict_seen INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE sales ADD COLUMN retry_ask INTEGER NOT NULL DEFAULT 0;"
+        "UPDATE sales SET state = CASE state WHEN 2 THEN 1 WHEN 3 THEN 2 WHEN 4 THEN 3"
+        " WHEN 5 THEN 4 WHEN 6 THEN 5 ELSE 0 END;",
+};
+
+#define SCHEMA_VERSION ((guint64) G_N_ELEMENTS (migrations))
 
 gboolean
 _offauth_db_error (OffauthTerminal *t,
@@ -372,7 +410,34 @@ open_read_only_medium (OffauthTerminal *t,
          open_connection (t, copy, SQLITE_OPEN_READONLY, error) && prepare_all (t, error);
 }
 
-/* Opens t->path: creates the schema when writable, and prepares every statement, which
+/* Brings the schema from version `from` to SCHEMA_VERSION in one transaction. */
+static gboolean
+migrate (OffauthTerminal *t,
+         guint64          from,
+         GError         **error)
+{
+  g_autofree gchar *version = g_strdup_printf ("INSERT OR REPLACE INTO settings (name, value)"
+                                               " VALUES ('schema_version', %" G_GUINT64_FORMAT ")",
+                                               SCHEMA_VERSION);
+
+  if (!_offauth_db_exec (t, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  for (guint64 v = from; v < SCHEMA_VERSION; v++)
+    if (!_offauth_db_exec (t, migrations[v], error))
+      goto fail;
+  if (!_offauth_db_exec (t, version, error) || !_offauth_db_exec (t, "COMMIT", error))
+    goto fail;
+  g_debug ("The terminal database schema went from version %" G_GUINT64_FORMAT " to %"
+           G_GUINT64_FORMAT, from, SCHEMA_VERSION);
+  return TRUE;
+
+fail:
+  _offauth_db_exec (t, "ROLLBACK", NULL);
+  g_prefix_error (error, "The terminal database could not be upgraded: ");
+  return FALSE;
+}
+
+/* Opens t->path: creates the schema when writable, upgrades an older one, and prepares every statement, which
  * also tells a terminal database from any other file. */
 gboolean
 _offauth_db_open (OffauthTerminal *t,
@@ -402,23 +467,20 @@ _offauth_db_open (OffauthTerminal *t,
     }
   if (!open_connection (t, t->path, open_flags, error))
     return FALSE;
-  if (!read_only)
-    {
-      if (!use_wal (t, error) || !_offauth_db_exec (t, schema_sql, error) ||
-          !_offauth_setting_get (t, "schema_version", &found, &version, NULL, error))
-        return FALSE;
-      if (found && version != SCHEMA_VERSION)
-        {
-          g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE,
-                       "database schema version %" G_GUINT64_FORMAT " is not supported", version);
-          return FALSE;
-        }
-    }
-  if (!prepare_all (t, error))
+  if (!use_wal (t, error) || !_offauth_db_exec (t, schema_sql, error) ||
+      !_offauth_setting_get (t, "schema_version", &found, &version, NULL, error))
     return FALSE;
-  if (!read_only && !found)
-    return _offauth_setting_set (t, "schema_version", NULL, SCHEMA_VERSION, error);
-  return TRUE;
+  if (!found)
+    version = 1;
+  if (version > SCHEMA_VERSION || version == 0)
+    {
+      g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_STATE,
+                   "database schema version %" G_GUINT64_FORMAT " is not supported", version);
+      return FALSE;
+    }
+  if ((!found || version < SCHEMA_VERSION) && !migrate (t, version, error))
+    return FALSE;
+  return prepare_all (t, error);
 }
 
 /* A new connection replaces the one that saw a failed commit (its pager may hold the

@@ -24,6 +24,7 @@ static const char *kind_names[] = {
   [OFFAUTH_RECORD_NEGATIVE_LIST] = "negative",
   [OFFAUTH_RECORD_SALE_STATE] = "sale-state",
   [OFFAUTH_RECORD_SYNC_ACCEPTED] = "sync",
+  [OFFAUTH_RECORD_ACQUIRER_PINNED] = "acquirer",
 };
 
 gboolean
@@ -150,6 +151,22 @@ parse_sync_accepted (OffauthRecordSyncAccepted *r,
 }
 
 static gboolean
+parse_acquirer (OffauthRecordAcquirer *r,
+                const guint8          *p,
+                gsize                  len,
+                GError               **error)
+{
+  if (len <= OFFAUTH_PK_SIZE || len > OFFAUTH_PK_SIZE + OFFAUTH_RECORD_ACQUIRER_URL_MAX)
+    return malformed (error, OFFAUTH_RECORD_ACQUIRER_PINNED, "has no URL or one too long");
+  memcpy (r->acquirer_pk, p, OFFAUTH_PK_SIZE);
+  if (!g_utf8_validate ((const char *) p + OFFAUTH_PK_SIZE, (gssize) (len - OFFAUTH_PK_SIZE), NULL) ||
+      memchr (p + OFFAUTH_PK_SIZE, 0, len - OFFAUTH_PK_SIZE) != NULL)
+    return malformed (error, OFFAUTH_RECORD_ACQUIRER_PINNED, "has a URL that is no text");
+  r->url = g_strndup ((const char *) p + OFFAUTH_PK_SIZE, len - OFFAUTH_PK_SIZE);
+  return TRUE;
+}
+
+static gboolean
 parse_enrolled (OffauthRecordEnrolled *r,
                 const guint8          *p,
                 gsize                  len,
@@ -265,6 +282,8 @@ offauth_record_parse_payload (OffauthRecord *record,
       return parse_sale_state (&record->sale_state, payload, len, error);
     case OFFAUTH_RECORD_SYNC_ACCEPTED:
       return parse_sync_accepted (&record->sync_accepted, payload, len, error);
+    case OFFAUTH_RECORD_ACQUIRER_PINNED:
+      return parse_acquirer (&record->acquirer, payload, len, error);
     default:
       g_set_error (error, OFFAUTH_ERROR, OFFAUTH_ERROR_MALFORMED,
                    "record kind %u is not one this terminal writes", kind);
@@ -378,6 +397,15 @@ encode_payload (const OffauthRecord *r,
           memcpy (out + 24, r->sync_accepted.answer_hash, OFFAUTH_HASH_SIZE);
         }
       return OFFAUTH_RECORD_SYNC_ACCEPTED_SIZE;
+    case OFFAUTH_RECORD_ACQUIRER_PINNED:
+      len = r->acquirer.url ? strlen (r->acquirer.url) : 0;
+      if (out != NULL)
+        {
+          memcpy (out, r->acquirer.acquirer_pk, OFFAUTH_PK_SIZE);
+          if (len > 0)
+            memcpy (out + OFFAUTH_PK_SIZE, r->acquirer.url, len);
+        }
+      return OFFAUTH_PK_SIZE + len;
     default:
       g_return_val_if_reached (0);
     }
@@ -429,4 +457,6 @@ offauth_record_clear (OffauthRecord *record)
     g_clear_pointer (&record->setting.name, g_free);
   else if (record->kind == OFFAUTH_RECORD_NEGATIVE_LIST)
     g_clear_pointer (&record->negative.reason, g_free);
+  else if (record->kind == OFFAUTH_RECORD_ACQUIRER_PINNED)
+    g_clear_pointer (&record->acquirer.url, g_free);
 }

@@ -1,4 +1,4 @@
-/* offauth-record.h: the journal's records as typed structs, kinds 1-9 (docs/protocol.md,
+/* offauth-record.h: the journal's records as typed structs, kinds 1-10 (docs/protocol.md,
  * "Record kinds written by this implementation"; kinds 1, 8 and 9 are normative).
  *
  * A record is u8 kind || u64 time || payload. Parsing is total: any byte string gives a
@@ -107,6 +107,15 @@ typedef struct
 
 #define OFFAUTH_RECORD_SYNC_ACCEPTED_SIZE (8 + 8 + 8 + 32)
 
+/* Kind 10: the acquirer pinned: its public key (32) || its URL (UTF-8, no terminator). */
+typedef struct
+{
+  guint8  acquirer_pk[OFFAUTH_PK_SIZE];
+  gchar  *url;
+} OffauthRecordAcquirer;
+
+#define OFFAUTH_RECORD_ACQUIRER_URL_MAX 2048
+
 typedef struct
 {
   OffauthRecordKind kind;
@@ -122,6 +131,7 @@ typedef struct
     OffauthRecordNegative    negative;
     OffauthRecordSaleState   sale_state;
     OffauthRecordSyncAccepted sync_accepted;
+    OffauthRecordAcquirer    acquirer;
   };
 } OffauthRecord;
 

@@ -71,6 +71,14 @@ typedef enum
   ST_ALL_NEGATIVE,
   ST_FIND_SALE_ID,
   ST_COUNT_SALE_KEYS,
+  /* the sale queue and the sync */
+  ST_SALE_ROW,
+  ST_SET_SALE_ROW,
+  ST_SET_RETRY_ASK,
+  ST_RETRY_ASKS,
+  ST_SALE_BETWEEN,
+  ST_UNVERDICTED,
+  ST_LIST_SALES,
   N_STATEMENTS
 } OffauthStatementId;
 
@@ -108,11 +116,23 @@ struct _OffauthTerminal
 
   /* Derived from the journal at open and kept up to date by each commit. */
   guint64                latest_sale_time;
+  /* Waiting sales, those above acked_seq: the offline ones count for the caps, all of
+   * them for upload_overdue. */
   guint64                unsettled_count;
   guint64                unsettled_total;
+  guint64                waiting_online;
   guint64                oldest_unsettled;
   guint8                 last_sale_challenge[OFFAUTH_CHALLENGE_SIZE];
   gboolean               has_sale;
+
+  /* The pinned acquirer and the sync's place (settings, not journaled but by kind 9). */
+  gboolean               has_acquirer;
+  guint8                 acquirer_pk[OFFAUTH_PK_SIZE];
+  gchar                 *acquirer_url;
+  guint64                acked_seq;
+  guint64                verdict_cursor;
+  guint64                kind9_time;     /* acquirer_time of the last kind-9 row */
+  gboolean               syncing;        /* an OffauthSync is running */
 
   /* Trusted time */
   guint64                acquirer_time;
@@ -275,6 +295,54 @@ gboolean      _offauth_set_credential_totals     (OffauthTerminal *t,
                                                   guint64          count,
                                                   guint64          total,
                                                   GError         **error);
+
+/* offauth-trust.c */
+gboolean      _offauth_negative_add    (OffauthTerminal    *t,
+                                        const guint8        credential_id[OFFAUTH_CREDENTIAL_ID_SIZE],
+                                        const char         *reason,
+                                        guint64             now,
+                                        GError            **error);
+
+/* offauth-queue.c: a sale's stored state and the rules that change it, shared by the
+ * sync (which applies verdicts and closes) and the start-up check (which replays them). */
+typedef struct
+{
+  guint8   state;          /* stored wire state 0-5 */
+  guint8   reason;
+  guint16  attempt;
+  guint64  retry_after;
+  guint8   closing;        /* 0, or 4/5: a state-3 sale closed, withdrawn not yet back */
+  gboolean verdict_seen;
+  gboolean online;
+} OffauthSaleRow;
+
+typedef enum
+{
+  OFFAUTH_VERDICT_SAME,     /* nothing changes: not journaled */
+  OFFAUTH_VERDICT_APPLIED,  /* the row changed: a kind-8 row */
+  OFFAUTH_VERDICT_REFUSED,  /* it would change a final sale or lower its attempt */
+} OffauthVerdictEffect;
+
+void          _offauth_sale_row_init   (OffauthSaleRow     *row,
+                                        guint               mode);
+OffauthVerdictEffect
+              _offauth_sale_row_verdict (OffauthSaleRow    *row,
+                                         const OffauthVerdict *v);
+gboolean      _offauth_sale_row_close  (OffauthSaleRow     *row,
+                                        guint8              close_state);
+gboolean      _offauth_sale_row_read   (OffauthTerminal    *t,
+                                        guint64             seq,
+                                        OffauthSaleRow     *row,
+                                        guint8              sale_id[OFFAUTH_SALE_ID_SIZE],
+                                        guint8              credential_id[OFFAUTH_CREDENTIAL_ID_SIZE],
+                                        gboolean           *found,
+                                        GError            **error);
+gboolean      _offauth_sale_row_write  (OffauthTerminal    *t,
+                                        guint64             seq,
+                                        const OffauthSaleRow *row,
+                                        GError            **error);
+gboolean      _offauth_load_acquirer   (OffauthTerminal    *t,
+                                        GError            **error);
 
 /* offauth-terminal.c */
 gboolean      _offauth_check_one_name  (const char         *path,

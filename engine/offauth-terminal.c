@@ -244,14 +244,22 @@ load_unsettled (OffauthTerminal *t,
   g_autoptr(OffauthStmt) s = _offauth_db_stmt (t, ST_UNSETTLED, error);
   gboolean ok, row;
 
-  t->unsettled_count = t->unsettled_total = t->oldest_unsettled = 0;
+  t->unsettled_count = t->unsettled_total = t->oldest_unsettled = t->waiting_online = 0;
   if (s == NULL)
     return FALSE;
+  sqlite3_bind_int64 (s, 1, (sqlite3_int64) t->acked_seq);
   while ((ok = _offauth_db_step (t, s, &row, error)) && row)
     {
       guint64 time = (guint64) sqlite3_column_int64 (s, 1);
-      t->unsettled_count++;
-      t->unsettled_total = _offauth_sat_add (t->unsettled_total, (guint64) sqlite3_column_int64 (s, 0));
+
+      if (sqlite3_column_int (s, 2) != OFFAUTH_MODE_OFFLINE)
+        t->waiting_online++;
+      else
+        {
+          t->unsettled_count++;
+          t->unsettled_total = _offauth_sat_add (t->unsettled_total,
+                                                 (guint64) sqlite3_column_int64 (s, 0));
+        }
       if (t->oldest_unsettled == 0 || time < t->oldest_unsettled)
         t->oldest_unsettled = time;
     }
@@ -314,6 +322,7 @@ _offauth_terminal_load_state (OffauthTerminal *t,
          load_trust (t, error) &&
          load_revocations (t, error) &&
          load_journal_head (t, error) &&
+         _offauth_load_acquirer (t, error) &&
          load_unsettled (t, error) &&
          load_latest_sale (t, error) &&
          load_latest_request (t, error);
@@ -463,6 +472,7 @@ offauth_terminal_free (OffauthTerminal *t)
   g_hash_table_unref (t->revocations);
   g_free (t->path);
   g_free (t->key_path);
+  g_free (t->acquirer_url);
   g_free (t);
 }
 
@@ -793,7 +803,8 @@ _offauth_terminal_check_state (OffauthTerminal *t,
   if ((now + OFFAUTH_CLOCK_SKEW < floor && floor > t->accepted_floor) ||
       now + OFFAUTH_CLOCK_SKEW < MAX (t->latest_sale_time, t->accepted_at))
     return OFFAUTH_REASON_CLOCK_UNTRUSTED;
-  if (t->unsettled_count > 0 && now > _offauth_sat_add (t->oldest_unsettled, t->config.upload_deadline))
+  if (t->unsettled_count + t->waiting_online > 0 &&
+      now > _offauth_sat_add (t->oldest_unsettled, t->config.upload_deadline))
     return OFFAUTH_REASON_UPLOAD_OVERDUE;
   if ((t->config.cap_count > 0 && t->unsettled_count + 1 > t->config.cap_count) ||
       (t->config.cap_total > 0 &&
@@ -854,7 +865,7 @@ offauth_terminal_get_status (OffauthTerminal       *t,
   st->state = _offauth_terminal_check_state (t, st->now, 0);
   st->unsettled_count = t->unsettled_count;
   st->unsettled_total = t->unsettled_total;
-  st->oldest_unsettled_time = t->unsettled_count ? t->oldest_unsettled : 0;
+  st->oldest_unsettled_time = t->unsettled_count + t->waiting_online ? t->oldest_unsettled : 0;
   st->journal_rows = t->last_seq;
   memcpy (st->journal_head, t->last_hash, OFFAUTH_HASH_SIZE);
 
@@ -883,11 +894,52 @@ offauth_terminal_status_clear (OffauthTerminalStatus *st)
 const char *
 offauth_sale_state_name (OffauthSaleState state)
 {
-  static const char *names[] = {
-    "queued", "uploading", "approved", "declined", "retry-scheduled", "written-off",
-    "collected-otherwise",
-  };
-
-  return (guint) state < G_N_ELEMENTS (names) ? names[state] : "unknown";
+  switch (state)
+    {
+    case OFFAUTH_SALE_WAITING: return "waiting";
+    case OFFAUTH_SALE_SETTLED: return "settled";
+    case OFFAUTH_SALE_DECLINED: return "declined";
+    case OFFAUTH_SALE_RETRY: return "retry";
+    case OFFAUTH_SALE_WRITTEN_OFF: return "written-off";
+    case OFFAUTH_SALE_COLLECTED_OTHERWISE: return "collected-otherwise";
+    case OFFAUTH_SALE_UPLOADING: return "uploading";
+    case OFFAUTH_SALE_CLOSING: return "closing";
+    default: return "unknown";
+    }
 }
 
+gboolean
+offauth_sale_state_from_wire (guint             wire_state,
+                              OffauthSaleState *state)
+{
+  switch (wire_state)
+    {
+    case 0: *state = OFFAUTH_SALE_WAITING; return TRUE;
+    case OFFAUTH_WIRE_STATE_SETTLED: *state = OFFAUTH_SALE_SETTLED; return TRUE;
+    case OFFAUTH_WIRE_STATE_DECLINED: *state = OFFAUTH_SALE_DECLINED; return TRUE;
+    case OFFAUTH_WIRE_STATE_RETRY: *state = OFFAUTH_SALE_RETRY; return TRUE;
+    case OFFAUTH_WIRE_STATE_WRITTEN_OFF: *state = OFFAUTH_SALE_WRITTEN_OFF; return TRUE;
+    case OFFAUTH_WIRE_STATE_COLLECTED_OTHERWISE:
+      *state = OFFAUTH_SALE_COLLECTED_OTHERWISE;
+      return TRUE;
+    default: return FALSE;
+    }
+}
+
+guint8
+offauth_sale_state_to_wire (OffauthSaleState state)
+{
+  switch (state)
+    {
+    case OFFAUTH_SALE_SETTLED: return OFFAUTH_WIRE_STATE_SETTLED;
+    case OFFAUTH_SALE_DECLINED: return OFFAUTH_WIRE_STATE_DECLINED;
+    case OFFAUTH_SALE_RETRY: return OFFAUTH_WIRE_STATE_RETRY;
+    case OFFAUTH_SALE_WRITTEN_OFF: return OFFAUTH_WIRE_STATE_WRITTEN_OFF;
+    case OFFAUTH_SALE_COLLECTED_OTHERWISE: return OFFAUTH_WIRE_STATE_COLLECTED_OTHERWISE;
+    case OFFAUTH_SALE_CLOSING: return OFFAUTH_WIRE_STATE_RETRY;
+    case OFFAUTH_SALE_WAITING:
+    case OFFAUTH_SALE_UPLOADING:
+    default:
+      return 0;
+    }
+}

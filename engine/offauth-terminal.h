@@ -32,16 +32,23 @@ typedef enum
   OFFAUTH_MODE_ONLINE  = 1,
 } OffauthMode;
 
-/* Sale states of the upload queue (only QUEUED is produced before reconciliation). */
+/* A sale's state (../shared/DESIGN.md, "Sale states"). The six stored states are the
+ * acquirer's verdict states with their wire numbers (0 waiting: no verdict yet); the two
+ * after them live only in memory and in listings, never in the database or on the wire.
+ * offauth_sale_state_from_wire() and _to_wire() map explicitly: no code copies a wire byte
+ * into this type. */
 typedef enum
 {
-  OFFAUTH_SALE_QUEUED = 0,
-  OFFAUTH_SALE_UPLOADING,
-  OFFAUTH_SALE_APPROVED,
-  OFFAUTH_SALE_DECLINED,
-  OFFAUTH_SALE_RETRY_SCHEDULED,
-  OFFAUTH_SALE_WRITTEN_OFF,
-  OFFAUTH_SALE_COLLECTED_OTHERWISE,
+  OFFAUTH_SALE_WAITING             = 0,
+  OFFAUTH_SALE_SETTLED             = 1,
+  OFFAUTH_SALE_DECLINED            = 2,
+  OFFAUTH_SALE_RETRY               = 3,
+  OFFAUTH_SALE_WRITTEN_OFF         = 4,
+  OFFAUTH_SALE_COLLECTED_OTHERWISE = 5,
+  /* In memory only: a sync carries the sale now. */
+  OFFAUTH_SALE_UPLOADING           = 6,
+  /* In memory only: the close of a state-3 sale was journaled, withdrawn has not come. */
+  OFFAUTH_SALE_CLOSING             = 7,
 } OffauthSaleState;
 
 /* Journal record kinds (docs/protocol.md, "Journal records"). */
@@ -56,6 +63,7 @@ typedef enum
   OFFAUTH_RECORD_NEGATIVE_LIST   = 7,
   OFFAUTH_RECORD_SALE_STATE      = 8,   /* normative (PROTOCOL.md) */
   OFFAUTH_RECORD_SYNC_ACCEPTED   = 9,   /* normative (PROTOCOL.md) */
+  OFFAUTH_RECORD_ACQUIRER_PINNED = 10,
 } OffauthRecordKind;
 
 typedef struct
@@ -219,7 +227,15 @@ gboolean          offauth_terminal_foreach_record (OffauthTerminal       *termin
                                                    gpointer               user_data,
                                                    GError               **error);
 
+/* The words of UX.md ("waiting", "settled", "declined", "retry", "written-off",
+ * "collected-otherwise", "uploading", "closing"); "unknown" for anything else. */
 const char       *offauth_sale_state_name         (OffauthSaleState       state);
+/* A stored or kind-8 state byte (0-5) to the enum: FALSE for any other byte. */
+gboolean          offauth_sale_state_from_wire    (guint                  wire_state,
+                                                   OffauthSaleState      *state);
+/* The enum to its stored byte; the in-memory states give the state they show over
+ * (uploading: waiting, closing: retry). */
+guint8            offauth_sale_state_to_wire      (OffauthSaleState       state);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OffauthTerminal, offauth_terminal_free)
 

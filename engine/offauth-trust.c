@@ -193,38 +193,44 @@ cut_reason (const char *reason)
   return g_strndup (reason, len);
 }
 
+/* Blocks a credential, inside the caller's transaction: a kind-7 row and the table. */
+gboolean
+_offauth_negative_add (OffauthTerminal *t,
+                       const guint8     credential_id[OFFAUTH_CREDENTIAL_ID_SIZE],
+                       const char      *reason,
+                       guint64          now,
+                       GError         **error)
+{
+  g_autofree gchar *cut = cut_reason (reason);
+  OffauthRecord rec = { .kind = OFFAUTH_RECORD_NEGATIVE_LIST, .time = now };
+  OffauthStmt *s;
+
+  rec.negative.reason = cut;
+  memcpy (rec.negative.credential_id, credential_id, OFFAUTH_CREDENTIAL_ID_SIZE);
+  if (!_offauth_journal_append (t, &rec, NULL, NULL, error) ||
+      (s = _offauth_db_stmt (t, ST_ADD_NEGATIVE, error)) == NULL)
+    return FALSE;
+  sqlite3_bind_blob (s, 1, credential_id, 16, SQLITE_STATIC);
+  sqlite3_bind_text (s, 2, cut, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (s, 3, (sqlite3_int64) now);
+  return _offauth_db_step_done (t, s, error);
+}
+
 gboolean
 offauth_terminal_add_negative (OffauthTerminal *t,
                                const guint8     credential_id[OFFAUTH_CREDENTIAL_ID_SIZE],
                                const char      *reason,
                                GError         **error)
 {
-  guint64 now;
-  g_autofree gchar *cut = NULL;
-  OffauthRecord rec = { .kind = OFFAUTH_RECORD_NEGATIVE_LIST };
-  OffauthStmt *s;
-
   g_return_val_if_fail (t != NULL, FALSE);
   g_return_val_if_fail (credential_id != NULL, FALSE);
   g_return_val_if_fail (reason != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  rec.negative.reason = cut = cut_reason (reason);
-  reason = cut;
-
-  rec.time = now = offauth_terminal_now (t);
-  if (!_offauth_terminal_require_enrolled (t, error))
+  if (!_offauth_terminal_require_enrolled (t, error) || !_offauth_tx_begin (t, error))
     return FALSE;
-  memcpy (rec.negative.credential_id, credential_id, OFFAUTH_CREDENTIAL_ID_SIZE);
-  if (!_offauth_tx_begin (t, error))
-    return FALSE;
-  if (!_offauth_journal_append (t, &rec, NULL, NULL, error) ||
-      (s = _offauth_db_stmt (t, ST_ADD_NEGATIVE, error)) == NULL)
-    goto fail;
-  sqlite3_bind_blob (s, 1, credential_id, 16, SQLITE_STATIC);
-  sqlite3_bind_text (s, 2, reason, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (s, 3, (sqlite3_int64) now);
-  if (!_offauth_db_step_done (t, s, error) || !_offauth_tx_commit (t, error))
+  if (!_offauth_negative_add (t, credential_id, reason, offauth_terminal_now (t), error) ||
+      !_offauth_tx_commit (t, error))
     goto fail;
   return TRUE;
 

@@ -42,6 +42,15 @@ typedef struct
   guint64 seq;
 } CounterKey;
 
+/* A sale's state as the journal's kind-8 rows make it, beside the one the table holds. */
+typedef struct
+{
+  guint64        seq;
+  guint8         sale_id[OFFAUTH_SALE_ID_SIZE];
+  OffauthSaleRow expected;
+  OffauthSaleRow stored;
+} SaleState;
+
 /* What the journal says, gathered while it is replayed. */
 typedef struct
 {
@@ -65,6 +74,11 @@ typedef struct
   guint64                clock_seq;
   guint64                clock_time;
   guint64                clock_floor;
+  GArray                *states;        /* SaleState of every sale, in journal order */
+  GHashTable            *sync_clocks;   /* kind-9 seq -> its row time, acquirer time within skew */
+  guint64                sync_seq;      /* the last kind-9 row, and its acquirer time */
+  guint64                sync_time;
+  OffauthRecordAcquirer  acquirer;      /* the last kind-10 row (url NULL: none) */
 } Replay;
 
 static gboolean
@@ -126,9 +140,7 @@ replay_sale (Replay              *r,
   if (!r->have_sale || id != seq)
     return broken (r->bad_seq, seq, r->error, "sale %" G_GUINT64_FORMAT
                    " of the journal is missing from the sales table", seq);
-  /* Until reconciliation journals state changes, every sale waits for upload. */
-  if (!sales_row_is (r->sales, p, rec->time, rec->sale.mode) ||
-      sqlite3_column_int (r->sales, 9) != OFFAUTH_SALE_QUEUED)
+  if (!sales_row_is (r->sales, p, rec->time, rec->sale.mode))
     return broken (r->bad_seq, seq, r->error, "sale %" G_GUINT64_FORMAT
                    " in the sales table disagrees with journal row %" G_GUINT64_FORMAT, seq, seq);
   {
@@ -139,6 +151,22 @@ replay_sale (Replay              *r,
     memcpy (ck.credential_id, p->credential.credential_id, OFFAUTH_CREDENTIAL_ID_SIZE);
     g_array_append_val (r->sale_ids, sk);
     g_array_append_val (r->counters, ck);
+  }
+  {
+    /* The state is checked once the whole journal has been replayed (kind-8 rows follow). */
+    SaleState st = { .seq = seq };
+    OffauthStmt *sa = r->sales;
+
+    memcpy (st.sale_id, p->sale_id, OFFAUTH_SALE_ID_SIZE);
+    _offauth_sale_row_init (&st.expected, rec->sale.mode);
+    st.stored.online = st.expected.online;
+    st.stored.state = (guint8) sqlite3_column_int (sa, 9);
+    st.stored.reason = (guint8) sqlite3_column_int (sa, 10);
+    st.stored.attempt = (guint16) sqlite3_column_int (sa, 11);
+    st.stored.retry_after = (guint64) sqlite3_column_int64 (sa, 12);
+    st.stored.closing = (guint8) sqlite3_column_int (sa, 13);
+    st.stored.verdict_seen = sqlite3_column_int (sa, 14) != 0;
+    g_array_append_val (r->states, st);
   }
   if (rec->sale.mode == OFFAUTH_MODE_OFFLINE)
     {
@@ -152,6 +180,59 @@ replay_sale (Replay              *r,
       ct->total = _offauth_sat_add (ct->total, p->request.amount);
     }
   return _offauth_db_step (r->t, r->sales, &r->have_sale, r->error);
+}
+
+static int
+compare_state_seq (gconstpointer key,
+                   gconstpointer element)
+{
+  guint64 seq = *(const guint64 *) key;
+  const SaleState *st = element;
+
+  return seq < st->seq ? -1 : seq > st->seq ? 1 : 0;
+}
+
+/* A kind-8 row: a verdict or a close the terminal could have written, by the rules the
+ * sync applies (offauth-queue.c), to a sale of the journal with that sale id. */
+static gboolean
+replay_sale_state (Replay               *r,
+                   guint64               seq,
+                   const OffauthVerdict *v)
+{
+  SaleState *st = bsearch (&v->sale_seq, r->states->data, r->states->len, sizeof (SaleState),
+                           compare_state_seq);
+  gboolean ok;
+
+  if (st == NULL || memcmp (st->sale_id, v->sale_id, OFFAUTH_SALE_ID_SIZE) != 0)
+    return broken (r->bad_seq, seq, r->error, "journal row %" G_GUINT64_FORMAT
+                   " changes the state of a sale the journal does not hold", seq);
+  if (v->state == OFFAUTH_WIRE_STATE_WRITTEN_OFF ||
+      v->state == OFFAUTH_WIRE_STATE_COLLECTED_OTHERWISE)
+    ok = _offauth_sale_row_close (&st->expected, v->state);
+  else
+    ok = _offauth_sale_row_verdict (&st->expected, v) == OFFAUTH_VERDICT_APPLIED;
+  if (!ok)
+    return broken (r->bad_seq, seq, r->error, "journal row %" G_GUINT64_FORMAT
+                   " is a change of sale %" G_GUINT64_FORMAT " that this terminal never makes",
+                   seq, v->sale_seq);
+  return TRUE;
+}
+
+static gboolean
+verify_sale_states (Replay *r)
+{
+  for (guint i = 0; i < r->states->len; i++)
+    {
+      const SaleState *st = &g_array_index (r->states, SaleState, i);
+      const OffauthSaleRow *e = &st->expected, *s = &st->stored;
+
+      if (e->state != s->state || e->reason != s->reason || e->attempt != s->attempt ||
+          e->retry_after != s->retry_after || e->closing != s->closing ||
+          e->verdict_seen != s->verdict_seen)
+        return broken (r->bad_seq, st->seq, r->error, "the state of sale %" G_GUINT64_FORMAT
+                       " in the sales table disagrees with the journal", st->seq);
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -190,11 +271,20 @@ replay_record (Replay              *r,
       g_hash_table_add (r->negative, g_memdup2 (rec->negative.credential_id, 16));
       return TRUE;
     case OFFAUTH_RECORD_SALE_STATE:
+      return replay_sale_state (r, seq, &rec->sale_state.verdict);
     case OFFAUTH_RECORD_SYNC_ACCEPTED:
-      /* Normative, and parsed, but this terminal does not sync yet: it never wrote one. */
-      return broken (r->bad_seq, seq, r->error, "journal row %" G_GUINT64_FORMAT " is a %s "
-                     "record, which this terminal does not write yet", seq,
-                     offauth_record_kind_name (rec->kind));
+      r->sync_seq = seq;
+      r->sync_time = rec->sync_accepted.acquirer_time;
+      if (rec->sync_accepted.acquirer_time <= rec->time + OFFAUTH_CLOCK_SKEW &&
+          rec->time <= rec->sync_accepted.acquirer_time + OFFAUTH_CLOCK_SKEW)
+        g_hash_table_insert (r->sync_clocks, g_memdup2 (&seq, sizeof seq),
+                             g_memdup2 (&rec->time, sizeof rec->time));
+      return TRUE;
+    case OFFAUTH_RECORD_ACQUIRER_PINNED:
+      g_free (r->acquirer.url);
+      r->acquirer = rec->acquirer;
+      r->acquirer.url = g_strdup (rec->acquirer.url);
+      return TRUE;
     default:
       g_return_val_if_reached (TRUE);
     }
@@ -652,9 +742,32 @@ verify_identity_and_clock (Replay *r)
        e->root_pinned == t->root_tofu))
     return broken (r->bad_seq, 0, r->error,
                    "the terminal's identity or root is not the one the journal recorded");
-  if (r->clock_seq != t->accepted_seq || r->clock_time != t->accepted_at ||
-      r->clock_floor != t->accepted_floor || t->acquirer_time != 0)
+  /* The acceptance is the last kind-5 row's, or that of a later kind-9 row whose acquirer
+   * time was within the skew of the clock (an answer that made the clock the reference). */
+  if (t->accepted_seq > r->clock_seq && t->accepted_seq > 0)
+    {
+      const guint64 *time = g_hash_table_lookup (r->sync_clocks, &t->accepted_seq);
+
+      if (time == NULL || *time != t->accepted_at)
+        return broken (r->bad_seq, 0, r->error,
+                       "the trusted time is not the one the journal recorded");
+    }
+  else if (r->clock_seq != t->accepted_seq || r->clock_time != t->accepted_at ||
+           r->clock_floor != t->accepted_floor)
     return broken (r->bad_seq, 0, r->error, "the trusted time is not the one the journal recorded");
+  /* The acquirer time is kept outside the journal, but a kind-9 row is written whenever it
+   * moves by more than an hour from the last one (and at the first answer). */
+  if (r->sync_seq == 0 ? t->acquirer_time != 0
+                       : (t->acquirer_time > r->sync_time ? t->acquirer_time - r->sync_time
+                                                          : r->sync_time - t->acquirer_time) > 3600)
+    return broken (r->bad_seq, 0, r->error, "the trusted time (acquirer time) is not the one the journal recorded");
+  /* The pinned acquirer is the last kind-10 row's. */
+  if ((r->acquirer.url != NULL) != t->has_acquirer ||
+      (t->has_acquirer && (g_strcmp0 (r->acquirer.url, t->acquirer_url) != 0 ||
+                           memcmp (r->acquirer.acquirer_pk, t->acquirer_pk, OFFAUTH_PK_SIZE) != 0)))
+    return broken (r->bad_seq, 0, r->error, "the pinned acquirer is not the one the journal recorded");
+  if (t->acked_seq > t->last_seq)
+    return broken (r->bad_seq, 0, r->error, "acked_seq is beyond the last journal row");
   return TRUE;
 }
 
@@ -687,6 +800,8 @@ offauth_terminal_verify (OffauthTerminal *t,
   r.negative = g_hash_table_new_full (_offauth_id_hash, _offauth_credential_id_equal, g_free, NULL);
   r.sale_ids = g_array_new (FALSE, FALSE, sizeof (SaleIdKey));
   r.counters = g_array_new (FALSE, FALSE, sizeof (CounterKey));
+  r.states = g_array_new (FALSE, FALSE, sizeof (SaleState));
+  r.sync_clocks = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 
   ok = (sales = r.sales = _offauth_db_stmt (t, ST_ALL_SALES, error)) != NULL &&
        (checkpoints = r.checkpoints = _offauth_db_stmt (t, ST_ALL_CHECKPOINTS, error)) != NULL &&
@@ -714,6 +829,7 @@ offauth_terminal_verify (OffauthTerminal *t,
        verify_trust (&r) &&
        verify_settings (&r) &&
        verify_negative (&r) &&
+       verify_sale_states (&r) &&
        verify_identity_and_clock (&r);
 
   g_hash_table_unref (r.totals);
@@ -722,6 +838,9 @@ offauth_terminal_verify (OffauthTerminal *t,
   g_hash_table_unref (r.negative);
   g_array_unref (r.sale_ids);
   g_array_unref (r.counters);
+  g_array_unref (r.states);
+  g_hash_table_unref (r.sync_clocks);
+  g_free (r.acquirer.url);
   g_clear_pointer (&r.trust, g_bytes_unref);
   g_free (r.enrolled);
   if (own_tx)

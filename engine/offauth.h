@@ -9,6 +9,7 @@
 #include "offauth-issuer.h"
 #include "offauth-reason.h"
 #include "offauth-record.h"
+#include "offauth-sync.h"
 #include "offauth-terminal.h"
 #include "offauth-wallet.h"
 #include "offauth-wire.h"

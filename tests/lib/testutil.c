@@ -317,3 +317,54 @@ test_sale (TestWorld               *w,
   text = test_pay (w, cred, &req, counter);
   offauth_terminal_authorize (w->terminal, text, -1, NULL, 0, d);
 }
+
+gchar *
+test_answer_text (const OffauthSecretKey *acquirer,
+                  const char             *request_text,
+                  guint64                 acked_seq,
+                  const guint8           *h_acked,
+                  guint64                 acquirer_time,
+                  guint64                 cursor,
+                  guint32                 flags,
+                  const OffauthVerdict   *verdicts,
+                  guint32                 n_verdicts)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OffauthSyncRequest) u = offauth_sync_request_parse_text (request_text, -1, &error);
+  g_autoptr(OffauthSyncAnswer) a = NULL;
+  OffauthSyncAnswer fields = { 0 };
+  guint8 h[OFFAUTH_HASH_SIZE];
+  const guint8 *raw;
+  gsize len;
+
+  g_assert_no_error (error);
+  memcpy (fields.terminal_id, u->terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+  fields.acked_seq = acked_seq;
+  if (h_acked != NULL)
+    memcpy (fields.h_acked, h_acked, OFFAUTH_HASH_SIZE);
+  else if (acked_seq > 0)
+    {
+      g_assert_cmpuint (acked_seq + 1, >=, u->first_seq);
+      g_assert_cmpuint (acked_seq, <, u->first_seq + u->n_records);
+      memcpy (h, u->prev_hash, OFFAUTH_HASH_SIZE);
+      for (guint64 seq = u->first_seq; seq <= acked_seq; seq++)
+        {
+          const OffauthView *r = &u->records[seq - u->first_seq];
+          guint8 next[OFFAUTH_HASH_SIZE];
+
+          _offauth_chain_hash (next, seq, h, r->data, r->len);
+          memcpy (h, next, OFFAUTH_HASH_SIZE);
+        }
+      memcpy (fields.h_acked, h, OFFAUTH_HASH_SIZE);
+    }
+  fields.acquirer_time = acquirer_time;
+  offauth_sync_request_hash (u, fields.request_hash);
+  fields.verdict_cursor = cursor;
+  fields.flags = flags;
+  fields.n_verdicts = n_verdicts;
+  fields.verdicts = (OffauthVerdict *) verdicts;
+  a = offauth_sync_answer_sign (&fields, acquirer, &error);
+  g_assert_no_error (error);
+  raw = g_bytes_get_data (a->raw, &len);
+  return offauth_text_encode ('A', raw, len);
+}

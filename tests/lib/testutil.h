@@ -122,6 +122,19 @@ void              test_sale             (TestWorld         *w,
                                          guint32            counter,
                                          OffauthDecision   *d);
 
+/* The acquirer's answer to a sync request (its text): acknowledges up to acked_seq (which
+ * must lie within the request's rows, or be its first_seq - 1), h_acked taken from the
+ * request's chain unless h_acked is given, signed by acquirer. */
+gchar            *test_answer_text      (const OffauthSecretKey *acquirer,
+                                         const char        *request_text,
+                                         guint64            acked_seq,
+                                         const guint8      *h_acked,
+                                         guint64            acquirer_time,
+                                         guint64            cursor,
+                                         guint32            flags,
+                                         const OffauthVerdict *verdicts,
+                                         guint32            n_verdicts);
+
 #define test_assert_reason(d, r)                                                            \
   G_STMT_START {                                                                            \
     if ((d)->reason != (r))                                                                 \
