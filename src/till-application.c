@@ -27,6 +27,7 @@ static const GOptionEntry options[] = {
   { "kiosk", 'k', 0, G_OPTION_ARG_NONE, NULL, N_("Fullscreen kiosk mode, without window controls"), NULL },
   { "demo", 'd', 0, G_OPTION_ARG_NONE, NULL, N_("Demo: a local issuer, an enrolled terminal and a payer to try it with"), NULL },
   { "catalog", 'c', 0, G_OPTION_ARG_FILENAME, NULL, N_("The product catalog to sell from"), N_("FILE") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
   { NULL }
 };
 
@@ -71,6 +72,11 @@ till_application_handle_local_options (GApplication *app,
 {
   TillApplication *self = TILL_APPLICATION (app);
 
+  if (g_variant_dict_contains (dict, "version"))
+    {
+      g_print ("%s %s\n", "till", PACKAGE_VERSION);
+      return 0;
+    }
   g_variant_dict_lookup (dict, "kiosk", "b", &self->kiosk);
   g_variant_dict_lookup (dict, "demo", "b", &self->demo);
   g_variant_dict_lookup (dict, "catalog", "^ay", &self->catalog_path);

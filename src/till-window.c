@@ -13,6 +13,7 @@
 #include "till-application.h"
 #include "till-cart.h"
 #include "till-cash-provider.h"
+#include "till-receipt.h"
 #include "till-window.h"
 
 struct _TillWindow
@@ -462,44 +463,6 @@ auto_return_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gchar *
-build_receipt (TillWindow              *self,
-               TillPayment             *payment,
-               const TillPaymentResult *result)
-{
-  GString *s = g_string_new (NULL);
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree gchar *when = g_date_time_format (now, "%x %X");
-  g_autofree gchar *merchant = g_settings_get_string (self->settings, "merchant-name");
-  g_autofree gchar *total = format_amount (self, till_payment_get_amount (payment));
-
-  g_string_append_printf (s, "%s\n%s\n", merchant, when);
-  if (result->reference != NULL)
-    g_string_append_printf (s, "%s\n", result->reference);
-  g_string_append (s, "\n");
-  for (guint i = 0; i < till_payment_get_n_lines (payment); i++)
-    {
-      const char *name;
-      guint qty;
-      guint64 amount;
-      g_autofree gchar *line_total = NULL;
-
-      till_payment_get_line (payment, i, &name, NULL, &qty, &amount);
-      line_total = format_amount (self, amount);
-      /* Pad by characters, not bytes: names and currency signs are UTF-8. */
-      g_string_append_printf (s, "%u × %s%*s%*s\n", qty, name,
-                              (int) MAX (1, 23 - (glong) g_utf8_strlen (name, -1)), "",
-                              (int) MAX (1, 10 - (glong) g_utf8_strlen (line_total, -1)) + (int) strlen (line_total),
-                              line_total);
-    }
-  /* Translators: the receipt's total line */
-  g_string_append_printf (s, "\n%-26s %10s\n", _("Total"), total);
-  g_string_append_printf (s, "%s: %s\n", result->method, result->title);
-  for (guint i = 0; i < result->receipt->len; i++)
-    g_string_append_printf (s, "%s\n", (const char *) result->receipt->pdata[i]);
-  return g_string_free (s, FALSE);
-}
-
 static void
 show_result (TillWindow              *self,
              const TillPaymentResult *result)
@@ -530,8 +493,13 @@ show_result (TillWindow              *self,
   if (result->approved)
     {
       /* Only now, after the provider recorded the sale, is the cart cleared. */
-      g_free (self->last_receipt);
-      self->last_receipt = build_receipt (self, self->payment, result);
+      {
+        g_autofree gchar *merchant = g_settings_get_string (self->settings, "merchant-name");
+        g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+        g_free (self->last_receipt);
+        self->last_receipt = till_receipt_build (self->payment, result, merchant, now);
+      }
       gtk_label_set_text (self->receipt_label, self->last_receipt);
       self->n_sales++;
       self->total_sold += till_payment_get_amount (self->payment);
