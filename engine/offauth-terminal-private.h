@@ -8,6 +8,7 @@
  * - offauth-db.c: every SQL statement, steps and settings;
  * - offauth-journal.c: transactions and the chain;
  * - offauth-authorize.c: requests and the decision;
+ * - offauth-online.c: the online request and the acquirer's decision applied;
  * - offauth-verify.c: the start-up check;
  * - offauth-testing.c: hooks for tests and the benchmark.
  * They call each other only through this header. Nothing outside engine/ includes it.
