@@ -427,6 +427,27 @@ test_discarded (Fixture *f, gconstpointer data)
   assert_verifies (f);
 }
 
+/* An approval for a payment that no longer passes checks 1-7 (a new request superseded
+ * its request meanwhile) is not journaled: the acquirer reverses it (PROTOCOL.md). */
+static void
+test_recheck (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *o = online_request (f, 800, 1, OFFAUTH_REASON_OVER_FLOOR_LIMIT, NULL);
+  g_autofree gchar *dtext = test_online_decision_text (f->acquirer, o, 1, 0, f->w->now, NULL, 0);
+  OffauthRequest req;
+  OffauthDecision d;
+  guint64 rows;
+
+  test_request (f->w, 100, &req);
+  rows = journal_rows (f);
+  g_assert_true (offauth_terminal_online_apply (f->w->terminal, o, dtext, -1, 10, &d, &error));
+  g_assert_no_error (error);
+  g_assert_false (d.approved);
+  test_assert_reason (&d, OFFAUTH_REASON_REQUEST_SUPERSEDED);
+  g_assert_cmpuint (journal_rows (f), ==, rows);
+}
+
 static void
 timeout_5s (OffauthTerminalConfig *c)
 {
@@ -638,6 +659,7 @@ main (int argc, char **argv)
   ADD ("counters", test_counters);
   ADD ("decline", test_decline);
   ADD ("discarded", test_discarded);
+  ADD ("recheck", test_recheck);
   ADD ("timeout-setting", test_timeout_setting);
   ADD ("storage", test_storage);
   ADD ("verify", test_verify);
