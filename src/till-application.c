@@ -27,6 +27,7 @@ static const GOptionEntry options[] = {
   { "kiosk", 'k', 0, G_OPTION_ARG_NONE, NULL, N_("Fullscreen kiosk mode, without window controls"), NULL },
   { "demo", 'd', 0, G_OPTION_ARG_NONE, NULL, N_("Demo: a local issuer, an enrolled terminal and a payer to try it with"), NULL },
   { "catalog", 'c', 0, G_OPTION_ARG_FILENAME, NULL, N_("The product catalog to sell from"), N_("FILE") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
   { NULL }
 };
 
@@ -71,9 +72,21 @@ till_application_handle_local_options (GApplication *app,
 {
   TillApplication *self = TILL_APPLICATION (app);
 
+  if (g_variant_dict_contains (dict, "version"))
+    {
+      g_print ("%s %s\n", "till", PACKAGE_VERSION);
+      return 0;
+    }
   g_variant_dict_lookup (dict, "kiosk", "b", &self->kiosk);
   g_variant_dict_lookup (dict, "demo", "b", &self->demo);
   g_variant_dict_lookup (dict, "catalog", "^ay", &self->catalog_path);
+  {
+    g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
+
+    /* Before GTK starts (in startup): GTK_DEBUG=interactive would open the Inspector. */
+    if (self->kiosk || g_settings_get_boolean (settings, "kiosk-mode"))
+      g_unsetenv ("GTK_DEBUG");
+  }
   return -1;
 }
 
@@ -161,11 +174,13 @@ till_application_init (TillApplication *self)
 TillApplication *
 till_application_new (void)
 {
-  /* NON_UNIQUE: a kiosk runs one till, and tests run several at once. */
+  /* Unique: a second launch (a second tap on the launcher) activates this one, which
+   * presents its window, instead of a second till that would find the terminal locked.
+   * Tests that run several windows at once set G_APPLICATION_NON_UNIQUE before registering. */
   return g_object_new (TILL_TYPE_APPLICATION,
                        "application-id", APP_ID,
                        "resource-base-path", "/io/github/tillpos/Till",
-                       "flags", G_APPLICATION_NON_UNIQUE,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
                        NULL);
 }
 

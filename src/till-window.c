@@ -13,7 +13,16 @@
 #include "till-application.h"
 #include "till-cart.h"
 #include "till-cash-provider.h"
+#include "till-pin.h"
+#include "till-receipt.h"
 #include "till-window.h"
+
+typedef enum
+{
+  PIN_MODE_UNLOCK,
+  PIN_MODE_NEW,
+  PIN_MODE_REPEAT,
+} PinMode;
 
 struct _TillWindow
 {
@@ -51,8 +60,12 @@ struct _TillWindow
   GtkButton           *done_button;
   GtkLabel            *receipt_label;
   GtkStack            *merchant_stack;
+  GtkLabel            *pin_title;
   GtkLabel            *pin_display;
+  GtkLabel            *pin_message;
   GtkGrid             *pin_grid;
+  GtkButton           *change_pin_button;
+  GtkButton           *quit_button;
   GtkStack            *merchant_pages;
   AdwStatusPage       *today_page;
 
@@ -72,8 +85,20 @@ struct _TillWindow
   GCancellable        *cancellable;
   guint                return_timeout;
 
+  /* The PIN pad: what it is for, what was typed, and the wrong PINs in a row */
+  PinMode              pin_mode;
   GString             *pin;
+  gchar               *new_pin;          /* while changing: the first entry, to repeat */
+  GCancellable        *pin_cancellable;
+  guint                pin_failures;
+  gint64               pin_wait_until;   /* monotonic µs; no PIN is taken before */
+  guint                pin_wait_timeout;
   gchar               *last_receipt;
+
+  /* Kiosk: nothing closes the window but the merchant's Quit */
+  gboolean             kiosk;
+  gboolean             may_close;
+  guint                inhibit_cookie;
 
   /* Today, in this session */
   guint                n_sales;
@@ -462,44 +487,6 @@ auto_return_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gchar *
-build_receipt (TillWindow              *self,
-               TillPayment             *payment,
-               const TillPaymentResult *result)
-{
-  GString *s = g_string_new (NULL);
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree gchar *when = g_date_time_format (now, "%x %X");
-  g_autofree gchar *merchant = g_settings_get_string (self->settings, "merchant-name");
-  g_autofree gchar *total = format_amount (self, till_payment_get_amount (payment));
-
-  g_string_append_printf (s, "%s\n%s\n", merchant, when);
-  if (result->reference != NULL)
-    g_string_append_printf (s, "%s\n", result->reference);
-  g_string_append (s, "\n");
-  for (guint i = 0; i < till_payment_get_n_lines (payment); i++)
-    {
-      const char *name;
-      guint qty;
-      guint64 amount;
-      g_autofree gchar *line_total = NULL;
-
-      till_payment_get_line (payment, i, &name, NULL, &qty, &amount);
-      line_total = format_amount (self, amount);
-      /* Pad by characters, not bytes: names and currency signs are UTF-8. */
-      g_string_append_printf (s, "%u × %s%*s%*s\n", qty, name,
-                              (int) MAX (1, 23 - (glong) g_utf8_strlen (name, -1)), "",
-                              (int) MAX (1, 10 - (glong) g_utf8_strlen (line_total, -1)) + (int) strlen (line_total),
-                              line_total);
-    }
-  /* Translators: the receipt's total line */
-  g_string_append_printf (s, "\n%-26s %10s\n", _("Total"), total);
-  g_string_append_printf (s, "%s: %s\n", result->method, result->title);
-  for (guint i = 0; i < result->receipt->len; i++)
-    g_string_append_printf (s, "%s\n", (const char *) result->receipt->pdata[i]);
-  return g_string_free (s, FALSE);
-}
-
 static void
 show_result (TillWindow              *self,
              const TillPaymentResult *result)
@@ -530,8 +517,13 @@ show_result (TillWindow              *self,
   if (result->approved)
     {
       /* Only now, after the provider recorded the sale, is the cart cleared. */
-      g_free (self->last_receipt);
-      self->last_receipt = build_receipt (self, self->payment, result);
+      {
+        g_autofree gchar *merchant = g_settings_get_string (self->settings, "merchant-name");
+        g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+        g_free (self->last_receipt);
+        self->last_receipt = till_receipt_build (self->payment, result, merchant, now);
+      }
       gtk_label_set_text (self->receipt_label, self->last_receipt);
       self->n_sales++;
       self->total_sold += till_payment_get_amount (self->payment);
@@ -631,28 +623,199 @@ pin_update (TillWindow *self)
   gtk_label_set_text (self->pin_display, self->pin->len ? dots->str : "");
 }
 
+static void pin_wait_update (TillWindow *self);
+
+static void
+pin_set_message (TillWindow *self,
+                 const char *message)
+{
+  gtk_label_set_text (self->pin_message, message ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->pin_message), message != NULL);
+}
+
+static void
+pin_set_mode (TillWindow *self,
+              PinMode     mode)
+{
+  static const char *titles[] = {
+    [PIN_MODE_UNLOCK] = N_("Merchant PIN"),
+    [PIN_MODE_NEW] = N_("New PIN"),
+    [PIN_MODE_REPEAT] = N_("The new PIN again"),
+  };
+
+  self->pin_mode = mode;
+  pin_set_message (self, NULL);
+  if (mode != PIN_MODE_REPEAT && self->new_pin != NULL)
+    {
+      memset (self->new_pin, 0, strlen (self->new_pin));
+      g_clear_pointer (&self->new_pin, g_free);
+    }
+  gtk_label_set_text (self->pin_title, _(titles[mode]));
+  g_string_truncate (self->pin, 0);
+  pin_update (self);
+  pin_wait_update (self);
+}
+
+static gboolean
+pin_wait_cb (gpointer user_data)
+{
+  TillWindow *self = user_data;
+
+  pin_wait_update (self);
+  return self->pin_wait_timeout != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* While the pad waits after too many wrong PINs, it says so and for how long, every second. */
+static void
+pin_wait_update (TillWindow *self)
+{
+  gint64 left = self->pin_wait_until - g_get_monotonic_time ();
+
+  if (self->pin_mode != PIN_MODE_UNLOCK || left <= 0)
+    {
+      self->pin_wait_until = MIN (self->pin_wait_until, g_get_monotonic_time ());
+      if (self->pin_wait_timeout != 0)
+        {
+          /* The source returns G_SOURCE_REMOVE by itself once this is 0. */
+          self->pin_wait_timeout = 0;
+          pin_set_message (self, NULL);
+        }
+      gtk_widget_set_sensitive (GTK_WIDGET (self->pin_grid), self->pin_cancellable == NULL);
+      return;
+    }
+  {
+    guint seconds = (guint) ((left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+    g_autofree gchar *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                           "Too many wrong PINs. Try again in %u second.",
+                                                           "Too many wrong PINs. Try again in %u seconds.",
+                                                           seconds), seconds);
+    pin_set_message (self, text);
+  }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->pin_grid), FALSE);
+  if (self->pin_wait_timeout == 0)
+    self->pin_wait_timeout = g_timeout_add_seconds (1, pin_wait_cb, self);
+}
+
+static void
+pin_checked_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(TillWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = till_pin_check_finish (G_SETTINGS (source), result, &error);
+  guint wait;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->pin_cancellable);
+  if (error != NULL)
+    g_warning ("The PIN could not be checked: %s", error->message);
+  if (ok)
+    {
+      self->pin_failures = 0;
+      pin_set_message (self, NULL);
+      gtk_stack_set_visible_child_name (self->merchant_stack, "area");
+    }
+  else
+    {
+      self->pin_failures++;
+      wait = till_pin_backoff_seconds (self->pin_failures);
+      self->pin_wait_until = g_get_monotonic_time () + wait * G_USEC_PER_SEC;
+      if (wait == 0)
+        pin_set_message (self, _("Wrong PIN"));
+    }
+  pin_wait_update (self);
+}
+
+static void
+pin_changed_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(TillWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!till_pin_change_finish (G_SETTINGS (source), result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->pin_cancellable);
+  pin_set_mode (self, PIN_MODE_UNLOCK);
+  gtk_stack_set_visible_child_name (self->merchant_stack, "area");
+  adw_toast_overlay_add_toast (self->toast_overlay,
+                               adw_toast_new (error == NULL ? _("The PIN is changed.")
+                                                            : _("The PIN could not be changed.")));
+}
+
+static void
+pin_entered (TillWindow *self)
+{
+  g_autofree gchar *pin = g_strndup (self->pin->str, self->pin->len);
+
+  memset (self->pin->str, 0, self->pin->len);
+  g_string_truncate (self->pin, 0);
+  switch (self->pin_mode)
+    {
+    case PIN_MODE_UNLOCK:
+      self->pin_cancellable = g_cancellable_new ();
+      till_pin_check_async (self->settings, pin, self->pin_cancellable, pin_checked_cb,
+                            g_object_ref (self));
+      break;
+    case PIN_MODE_NEW:
+      if (strlen (pin) < TILL_PIN_MIN_LENGTH)
+        {
+          g_autofree gchar *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                                 "A PIN has at least %u digit.",
+                                                                 "A PIN has at least %u digits.",
+                                                                 TILL_PIN_MIN_LENGTH),
+                                                    TILL_PIN_MIN_LENGTH);
+          pin_set_message (self, text);
+          break;
+        }
+      pin_set_mode (self, PIN_MODE_REPEAT);
+      self->new_pin = g_steal_pointer (&pin);
+      break;
+    case PIN_MODE_REPEAT:
+      if (g_strcmp0 (pin, self->new_pin) != 0)
+        {
+          pin_set_mode (self, PIN_MODE_NEW);
+          pin_set_message (self, _("The two PINs differ. Type the new PIN again."));
+          break;
+        }
+      self->pin_cancellable = g_cancellable_new ();
+      till_pin_change_async (self->settings, pin, self->pin_cancellable, pin_changed_cb,
+                             g_object_ref (self));
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  if (pin != NULL)
+    memset (pin, 0, strlen (pin));
+  pin_update (self);
+  pin_wait_update (self);
+}
+
 static void
 pin_key_cb (GtkButton  *button,
             TillWindow *self)
 {
   const char *key = g_object_get_data (G_OBJECT (button), "key");
 
+  if (self->pin_cancellable != NULL || self->pin_wait_until > g_get_monotonic_time ())
+    return;
   if (g_str_equal (key, "clear"))
     g_string_truncate (self->pin, 0);
   else if (g_str_equal (key, "ok"))
     {
-      g_autofree gchar *expected = g_settings_get_string (self->settings, "merchant-pin");
-      gboolean ok = strlen (expected) == self->pin->len &&
-                    memcmp (expected, self->pin->str, self->pin->len) == 0;
-
-      g_string_truncate (self->pin, 0);
-      if (ok)
-        gtk_stack_set_visible_child_name (self->merchant_stack, "area");
-      else
-        adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Wrong PIN")));
+      pin_entered (self);
+      return;
     }
   else if (self->pin->len < 12)
-    g_string_append (self->pin, key);
+    {
+      /* The last answer ("Wrong PIN") goes once the next PIN is being typed. */
+      pin_set_message (self, NULL);
+      g_string_append (self->pin, key);
+    }
   pin_update (self);
 }
 
@@ -686,8 +849,7 @@ merchant_clicked_cb (TillWindow *self)
 {
   if (self->payment != NULL)
     return;  /* not in the middle of a sale */
-  g_string_truncate (self->pin, 0);
-  pin_update (self);
+  pin_set_mode (self, PIN_MODE_UNLOCK);
   gtk_stack_set_visible_child_name (self->merchant_stack, "pin");
   gtk_stack_set_visible_child_name (self->stack, "merchant");
 }
@@ -695,9 +857,72 @@ merchant_clicked_cb (TillWindow *self)
 static void
 lock_clicked_cb (TillWindow *self)
 {
-  g_string_truncate (self->pin, 0);
+  /* A PIN being changed is dropped; a check under way is forgotten. */
+  g_cancellable_cancel (self->pin_cancellable);
+  g_clear_object (&self->pin_cancellable);
+  pin_set_mode (self, PIN_MODE_UNLOCK);
   gtk_stack_set_visible_child_name (self->merchant_stack, "pin");
   show_sell (self);
+}
+
+static void
+change_pin_clicked_cb (TillWindow *self)
+{
+  pin_set_mode (self, PIN_MODE_NEW);
+  gtk_stack_set_visible_child_name (self->merchant_stack, "pin");
+}
+
+static void
+quit_clicked_cb (TillWindow *self)
+{
+  /* Only from behind the PIN: the one way out of a kiosk. */
+  self->may_close = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+/* Kiosk */
+
+static gboolean
+till_window_close_request (GtkWindow *window)
+{
+  TillWindow *self = TILL_WINDOW (window);
+
+  /* The window manager's close, Alt+F4 and window.close all end here: a kiosk stays. */
+  if (self->kiosk && !self->may_close)
+    {
+      g_debug ("Kiosk: the window does not close; the merchant area has Quit");
+      return TRUE;
+    }
+  return GTK_WINDOW_CLASS (till_window_parent_class)->close_request (window);
+}
+
+static gboolean
+kiosk_swallow_cb (GtkWidget *widget,
+                  GVariant  *args,
+                  gpointer   user_data)
+{
+  /* Handled, so GtkWindow's own bindings (the Inspector on Ctrl+Shift+I and Ctrl+Shift+D)
+   * never see the key. */
+  return TILL_WINDOW (widget)->kiosk;
+}
+
+static void
+add_kiosk_shortcuts (TillWindow *self)
+{
+  /* The capture phase runs before the class bindings, whatever the GTK debug settings say
+   * (org.gtk.gtk4.Settings.Debug enable-inspector-keybinding defaults to true, and it is
+   * the user's setting, not ours to write). */
+  static const guint keys[] = { GDK_KEY_I, GDK_KEY_D };
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (controller), GTK_SHORTCUT_SCOPE_GLOBAL);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (keys[i],
+                                                                                    GDK_CONTROL_MASK | GDK_SHIFT_MASK),
+                                                            gtk_callback_action_new (kiosk_swallow_cb, NULL, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
 /* Providers and addins from plugins */
@@ -936,6 +1161,12 @@ till_window_dispose (GObject *object)
   TillWindow *self = TILL_WINDOW (object);
 
   g_clear_handle_id (&self->return_timeout, g_source_remove);
+  g_clear_handle_id (&self->pin_wait_timeout, g_source_remove);
+  g_cancellable_cancel (self->pin_cancellable);
+  g_clear_object (&self->pin_cancellable);
+  if (self->inhibit_cookie != 0 && gtk_window_get_application (GTK_WINDOW (self)) != NULL)
+    gtk_application_uninhibit (gtk_window_get_application (GTK_WINDOW (self)), self->inhibit_cookie);
+  self->inhibit_cookie = 0;
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   /* Unload each addin once: the sets' own disposal would emit extension-removed again. */
@@ -967,6 +1198,7 @@ till_window_finalize (GObject *object)
   g_clear_object (&self->catalog);
   g_clear_object (&self->cart);
   g_string_free (self->pin, TRUE);
+  g_free (self->new_pin);
   g_free (self->last_receipt);
   G_OBJECT_CLASS (till_window_parent_class)->finalize (object);
 }
@@ -1002,6 +1234,7 @@ till_window_class_init (TillWindowClass *klass)
   object_class->dispose = till_window_dispose;
   object_class->finalize = till_window_finalize;
   object_class->set_property = till_window_set_property;
+  GTK_WINDOW_CLASS (klass)->close_request = till_window_close_request;
 
   properties[PROP_CATALOG] =
     g_param_spec_object ("catalog", NULL, NULL, TILL_TYPE_CATALOG,
@@ -1044,8 +1277,12 @@ till_window_class_init (TillWindowClass *klass)
   CHILD (done_button);
   CHILD (receipt_label);
   CHILD (merchant_stack);
+  CHILD (pin_title);
   CHILD (pin_display);
+  CHILD (pin_message);
   CHILD (pin_grid);
+  CHILD (change_pin_button);
+  CHILD (quit_button);
   CHILD (merchant_pages);
   CHILD (today_page);
 #undef CHILD
@@ -1058,6 +1295,8 @@ till_window_class_init (TillWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, done_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, merchant_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, lock_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, change_pin_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, quit_clicked_cb);
 }
 
 static void
@@ -1068,6 +1307,7 @@ till_window_init (TillWindow *self)
   self->providers = g_ptr_array_new_with_free_func (g_object_unref);
   self->pin = g_string_new (NULL);
   self->settings = g_settings_new (SCHEMA_ID);
+  add_kiosk_shortcuts (self);
 }
 
 TillWindow *
@@ -1094,25 +1334,69 @@ till_window_get_catalog (TillWindow *self)
 
 void
 till_window_set_kiosk (TillWindow *self,
-                        gboolean    kiosk)
+                       gboolean    kiosk)
 {
+  GtkApplication *app;
+  GtkSettings *settings;
+
   g_return_if_fail (TILL_IS_WINDOW (self));
 
+  kiosk = !!kiosk;
+  self->kiosk = kiosk;
+  app = gtk_window_get_application (GTK_WINDOW (self));
+  settings = gtk_widget_get_settings (GTK_WIDGET (self));
   /* Nothing to close or move by accident; full screen even without a window manager. */
   gtk_window_set_decorated (GTK_WINDOW (self), !kiosk);
   gtk_window_set_resizable (GTK_WINDOW (self), !kiosk);
   adw_header_bar_set_show_start_title_buttons (self->header_bar, !kiosk);
   adw_header_bar_set_show_end_title_buttons (self->header_bar, !kiosk);
+  gtk_widget_set_visible (GTK_WIDGET (self->quit_button), kiosk);
   if (kiosk)
     {
       gtk_widget_add_css_class (GTK_WIDGET (self), "kiosk");
       gtk_window_fullscreen (GTK_WINDOW (self));
+      /* No window menu (Minimize would leave no way back) on a right-click in the header,
+       * and no maximize or lower on a double or middle click. */
+      g_object_set (settings,
+                    "gtk-titlebar-right-click", "none",
+                    "gtk-titlebar-double-click", "none",
+                    "gtk-titlebar-middle-click", "none",
+                    NULL);
+      if (self->inhibit_cookie == 0 && app != NULL)
+        self->inhibit_cookie = gtk_application_inhibit (app, GTK_WINDOW (self), GTK_APPLICATION_INHIBIT_IDLE,
+                                                        _("The kiosk is selling: the screen stays on"));
     }
   else
     {
       gtk_widget_remove_css_class (GTK_WIDGET (self), "kiosk");
       gtk_window_unfullscreen (GTK_WINDOW (self));
+      gtk_settings_reset_property (settings, "gtk-titlebar-right-click");
+      gtk_settings_reset_property (settings, "gtk-titlebar-double-click");
+      gtk_settings_reset_property (settings, "gtk-titlebar-middle-click");
+      if (self->inhibit_cookie != 0 && app != NULL)
+        gtk_application_uninhibit (app, self->inhibit_cookie);
+      self->inhibit_cookie = 0;
     }
+}
+
+gboolean
+till_window_get_kiosk (TillWindow *self)
+{
+  g_return_val_if_fail (TILL_IS_WINDOW (self), FALSE);
+  return self->kiosk;
+}
+
+/**
+ * till_window_get_inhibit_cookie:
+ *
+ * Returns: the session manager's cookie for the idle inhibition a kiosk asks for, or 0
+ *   if it was not asked or not granted (no session manager).
+ */
+guint
+till_window_get_inhibit_cookie (TillWindow *self)
+{
+  g_return_val_if_fail (TILL_IS_WINDOW (self), 0);
+  return self->inhibit_cookie;
 }
 
 const char *

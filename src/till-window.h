@@ -24,6 +24,8 @@ TillCart    *till_window_get_cart    (TillWindow      *self);
 TillCatalog *till_window_get_catalog (TillWindow      *self);
 void         till_window_set_kiosk   (TillWindow      *self,
                                       gboolean         kiosk);
+gboolean     till_window_get_kiosk   (TillWindow      *self);
+guint        till_window_get_inhibit_cookie (TillWindow *self);
 /* "sell", "pay", "result", "receipt" or "merchant". */
 const char  *till_window_get_page    (TillWindow      *self);
 

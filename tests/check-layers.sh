@@ -30,6 +30,10 @@ rule common "GLib only: nothing of the engine, libtill, the app or the plugin" \
   "#include [<\"]offauth|$ui_headers|#include [<\"]till"
 rule engine "no GTK, libtill, app or plugin" "$ui_headers|#include [<\"]till|$plugin_headers"
 rule engine "no network or main loop library" '#include <(libsoup|json-glib)'
+rule engine "the engine never reaches net/ (it builds and checks messages, net carries them)" \
+  '#include [<"]offauth-acquirer-client'
+rule net "net never reaches GTK, libtill, the app, the plugin or the engine" \
+  "$ui_headers|#include [<\"]till|$app_headers|$plugin_headers|#include [<\"](offauth|offauth-(terminal|wire|sync|crypto|issuer|wallet|reason|record|private|testing)[^\"]*|money)\.h"
 rule src/libtill "libtill never reaches the engine, the app or the plugin" \
   "#include [<\"]offauth|$app_headers|$plugin_headers|[^_]offauth_[a-z]"
 rule "src/main.c src/till-*.c src/till-*.h" "the app never reaches the engine or the plugin" \

@@ -17,9 +17,10 @@
 
 #include "offauth.h"
 #include "tool-common.h"
+#include "offauth-terminal-sync.h"
 #include "tool-inspect.h"
 
-static gboolean opt_json;
+gboolean opt_json;
 static gchar *opt_trust;
 static gchar *opt_merchant;
 static gchar *opt_root;
@@ -46,7 +47,7 @@ fixed_now (gpointer user_data)
   return *(const guint64 *) user_data;
 }
 
-static OffauthTerminal *
+OffauthTerminal *
 open_terminal (const char *path, OffauthOpenFlags flags, GError **error)
 {
   static guint64 now;
@@ -764,6 +765,11 @@ static const ToolCommand commands[] = {
   { "accept-clock", "DB", N_("Accept the current clock (recorded)"), cmd_accept_clock, NULL },
   { "status", "DB", N_("Show the terminal's state and limits"), cmd_status, NULL },
   { "journal", "DB [list|verify|checkpoint]", N_("List, verify or checkpoint the journal"), cmd_journal, journal_entries },
+  { "acquirer", "DB URL", N_("Pin the acquirer: its URL and key (journaled)"), terminal_cmd_acquirer, terminal_acquirer_entries },
+  { "sync", "DB", N_("Upload every waiting row to the acquirer and apply its verdicts"), terminal_cmd_sync, terminal_sync_entries },
+  { "sales", "DB", N_("List the sales with their states"), terminal_cmd_sales, terminal_sales_entries },
+  { "retry", "DB SALE", N_("Ask a retry of a sale on the next sync"), terminal_cmd_retry, NULL },
+  { "close", "DB SALE", N_("Close a declined or retryable sale"), terminal_cmd_close, terminal_close_entries },
   { "inspect", "TEXT", N_("Decode any OA1 text to its fields and check its signatures"), cmd_inspect, tool_inspect_entries },
 };
 

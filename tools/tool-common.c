@@ -299,8 +299,19 @@ tool_main (const char         *prgname,
   g_autoptr(GError) error = NULL;
   g_autofree gchar *params = NULL;
 
+  static gboolean version;
+  static const GOptionEntry version_entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+
   tool_init ();
   g_set_prgname (prgname);
+  if (argc >= 2 && strcmp (argv[1], "--version") == 0)
+    {
+      g_print ("%s %s\n", prgname, PACKAGE_VERSION);
+      return TOOL_OK;
+    }
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
       strcmp (argv[1], "help") == 0)
     {
@@ -320,6 +331,7 @@ tool_main (const char         *prgname,
   g_option_context_set_summary (ctx, _(cmd->summary));
   g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (ctx, common, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (ctx, version_entries, GETTEXT_PACKAGE);
   if (cmd->entries != NULL)
     g_option_context_add_main_entries (ctx, cmd->entries, GETTEXT_PACKAGE);
   /* The command name takes the place of the program name for the parser. */
@@ -327,5 +339,10 @@ tool_main (const char         *prgname,
   argv++;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return tool_fail (FALSE, TOOL_USAGE, "usage", "%s", error->message);
+  if (version)
+    {
+      g_print ("%s %s\n", prgname, PACKAGE_VERSION);
+      return TOOL_OK;
+    }
   return cmd->run (argc, argv);
 }

@@ -17,7 +17,10 @@
 
 #include "offauth.h"
 #include "till-application.h"
+#include "till-pin.h"
 #include "till-window.h"
+
+#include <gdk/x11/gdkx.h>
 
 static TillApplication *app;
 static TillWindow *window;
@@ -523,26 +526,67 @@ test_sell_screenshot (void)
   click (child ("clear_button"));
 }
 
-static void
-test_merchant (void)
+static const char *
+merchant_page (void)
 {
-  const char *pin[] = { "1", "2", "3", "4" };
-  GtkWidget *grid = child ("pin_grid");
+  return gtk_stack_get_visible_child_name (GTK_STACK (child ("merchant_stack")));
+}
 
-  click (child ("merchant_button"));
-  wait_page ("merchant");
-  for (guint i = 0; i < G_N_ELEMENTS (pin); i++)
+/* Types a PIN on the pad and presses OK; waits until the pad has an answer (the hash is
+ * checked in a thread). Returns TRUE if the merchant area opened. */
+static gboolean
+type_pin (const char *pin)
+{
+  GtkWidget *grid = child ("pin_grid");
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  const char *title = label ("pin_title");
+  g_autofree gchar *title_before = g_strdup (title);
+
+  for (const char *p = pin; *p != '\0'; p++)
     for (GtkWidget *c = gtk_widget_get_first_child (grid); c; c = gtk_widget_get_next_sibling (c))
-      if (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (c)), pin[i]) == 0)
+      if (strlen (gtk_button_get_label (GTK_BUTTON (c))) == 1 && gtk_button_get_label (GTK_BUTTON (c))[0] == *p)
         click (c);
   for (GtkWidget *c = gtk_widget_get_first_child (grid); c; c = gtk_widget_get_next_sibling (c))
     if (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (c)), "OK") == 0)
       click (c);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child ("merchant_stack"))), ==, "area");
+  /* Done when the area shows, a message shows, or the pad asks for something else. */
+  while (g_get_monotonic_time () < end &&
+         g_strcmp0 (merchant_page (), "area") != 0 &&
+         !gtk_widget_get_visible (child ("pin_message")) &&
+         g_strcmp0 (label ("pin_title"), title_before) == 0)
+    g_main_context_iteration (NULL, FALSE);
+  spin (30);
+  return g_strcmp0 (merchant_page (), "area") == 0;
+}
+
+static void
+open_merchant (void)
+{
+  click (child ("merchant_button"));
+  wait_page ("merchant");
+  g_assert_cmpstr (merchant_page (), ==, "pin");
+}
+
+static void
+lock_merchant (void)
+{
+  /* "Lock and go back to sales" in the area, "Back to sales" under the PIN pad. */
+  GtkWidget *box = g_strcmp0 (merchant_page (), "area") == 0 ? gtk_widget_get_parent (child ("quit_button"))
+                                                             : gtk_widget_get_parent (child ("pin_grid"));
+
+  click (gtk_widget_get_last_child (box));
+  wait_page ("sell");
+}
+
+static void
+test_merchant (void)
+{
+  open_merchant ();
+  g_assert_true (type_pin ("1234"));
   g_assert_nonnull (gtk_stack_get_child_by_name (GTK_STACK (child ("merchant_pages")), "offauth"));
   gtk_stack_set_visible_child_name (GTK_STACK (child ("merchant_pages")), "offauth");
   screenshot ("merchant");
-  click (child ("merchant_button"));
+  lock_merchant ();
 }
 
 /* The urgent news reaches the desktop's notification daemon (the shell test around this
@@ -611,6 +655,248 @@ test_plugin_loaded (void)
   g_assert_nonnull (find (child ("status_box"), GTK_TYPE_MENU_BUTTON, NULL, "offauth-status"));
 }
 
+/* Kiosk: nothing but the merchant's Quit ends the app. */
+
+static void
+test_kiosk_close_refused (void)
+{
+  g_autoptr(GtkWidget) keep = g_object_ref (GTK_WIDGET (window));
+
+  g_assert_true (till_window_get_kiosk (window));
+  gtk_window_close (GTK_WINDOW (window));
+  spin (100);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_true (gtk_widget_get_realized (GTK_WIDGET (window)));
+  /* The window manager's close (and Alt+F4 under one) is the same request. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "window.close", NULL));
+  spin (100);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_cmpstr (till_window_get_page (window), ==, "sell");
+}
+
+static guint
+n_toplevels (void)
+{
+  return g_list_model_get_n_items (gtk_window_get_toplevels ());
+}
+
+/* Real key presses through the X server (xdotool, XTEST) to the focused window. */
+static void
+press (const char *keys)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  g_autofree gchar *xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (surface));
+  const char *argv[] = { "xdotool", "windowfocus", "--sync", xid, "key", "--clearmodifiers", keys, NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  spin (400);
+}
+
+static void
+test_kiosk_keys (void)
+{
+  guint before;
+
+  if (!GDK_IS_X11_DISPLAY (gtk_widget_get_display (GTK_WIDGET (window))) ||
+      g_find_program_in_path ("xdotool") == NULL)
+    {
+      g_test_skip ("needs X11 and xdotool");
+      return;
+    }
+  if (g_test_subprocess ())
+    {
+      /* The control: outside kiosk mode the same key does open the Inspector (or its
+       * warning), so the key really reaches GTK. */
+      till_window_set_kiosk (window, FALSE);
+      before = n_toplevels ();
+      press ("ctrl+shift+i");
+      g_assert_cmpuint (n_toplevels (), >, before);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+
+  before = n_toplevels ();
+  press ("ctrl+shift+i");
+  press ("ctrl+shift+d");
+  g_assert_cmpuint (n_toplevels (), ==, before);
+  press ("Escape");
+  press ("alt+F4");
+  g_assert_cmpuint (n_toplevels (), ==, before);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_cmpstr (till_window_get_page (window), ==, "sell");
+  g_assert_true (gtk_window_is_active (GTK_WINDOW (window)));
+}
+
+/* Xvfb has no screen saver: what is tested is the request to the session manager, which
+ * test-kiosk.sh plays (TILL_TEST_SESSION_MANAGER=1) and which logs the flags and reason. */
+static void
+test_kiosk_inhibit (void)
+{
+  if (g_getenv ("TILL_TEST_SESSION_MANAGER") == NULL)
+    {
+      g_test_skip ("no session manager: test-kiosk.sh runs this with one");
+      return;
+    }
+  g_assert_cmpuint (till_window_get_inhibit_cookie (window), !=, 0);
+  till_window_set_kiosk (window, FALSE);
+  g_assert_cmpuint (till_window_get_inhibit_cookie (window), ==, 0);
+  till_window_set_kiosk (window, TRUE);
+  g_assert_cmpuint (till_window_get_inhibit_cookie (window), !=, 0);
+}
+
+static void
+test_kiosk_quit (void)
+{
+  if (g_test_subprocess ())
+    {
+      GtkApplication *gapp = GTK_APPLICATION (app);
+
+      gtk_window_close (GTK_WINDOW (window));
+      spin (50);
+      g_assert_true (g_list_find (gtk_application_get_windows (gapp), window) != NULL);
+      open_merchant ();
+      g_assert_true (type_pin ("1234"));
+      screenshot ("merchant-area");
+      click (child ("quit_button"));
+      spin (100);
+      /* Closed and gone from the app: with no window left, the app ends. */
+      g_assert_null (gtk_application_get_windows (gapp));
+      g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+      window = NULL;
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+static gboolean
+is_hash (const char *text)
+{
+  return g_str_has_prefix (text, "$argon2id$");
+}
+
+static void
+test_pin_hashed (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
+  g_autofree gchar *first = NULL;
+  g_autofree gchar *second = NULL;
+  g_autoptr(GVariant) plain = NULL;
+
+  g_settings_reset (settings, "merchant-pin-hash");
+  g_settings_reset (settings, "merchant-pin");
+  open_merchant ();
+  g_assert_false (type_pin ("4321"));
+  g_assert_cmpstr (label ("pin_message"), ==, "Wrong PIN");
+  /* The default PIN, once, is stored hashed: never in plain text. */
+  g_assert_true (type_pin ("1234"));
+  first = g_settings_get_string (settings, "merchant-pin-hash");
+  g_assert_true (is_hash (first));
+  plain = g_settings_get_user_value (settings, "merchant-pin");
+  g_assert_null (plain);
+  lock_merchant ();
+
+  open_merchant ();
+  g_assert_true (type_pin ("1234"));
+  /* Change PIN: typed twice; a mismatch starts over. */
+  click (child ("change_pin_button"));
+  g_assert_cmpstr (merchant_page (), ==, "pin");
+  g_assert_cmpstr (label ("pin_title"), ==, "New PIN");
+  g_assert_false (type_pin ("12"));
+  g_assert_cmpstr (label ("pin_message"), ==, "A PIN has at least 4 digits.");
+  g_assert_false (type_pin ("2468"));
+  g_assert_cmpstr (label ("pin_title"), ==, "The new PIN again");
+  g_assert_false (type_pin ("2469"));
+  g_assert_cmpstr (label ("pin_title"), ==, "New PIN");
+  g_assert_cmpstr (label ("pin_message"), ==, "The two PINs differ. Type the new PIN again.");
+  g_assert_false (type_pin ("2468"));
+  screenshot ("change-pin");
+  g_assert_true (type_pin ("2468"));
+  second = g_settings_get_string (settings, "merchant-pin-hash");
+  g_assert_true (is_hash (second));
+  g_assert_cmpstr (first, !=, second);
+  g_assert_null (strstr (second, "2468"));
+  lock_merchant ();
+
+  open_merchant ();
+  g_assert_false (type_pin ("1234"));
+  g_assert_true (type_pin ("2468"));
+  lock_merchant ();
+  g_settings_reset (settings, "merchant-pin-hash");
+}
+
+static void
+test_pin_migrate (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
+  g_autofree gchar *old_hash = NULL;
+  g_autofree gchar *new_hash = NULL;
+  g_autoptr(GVariant) plain = NULL;
+
+  /* A hash in place, then an operator sets a plain PIN with gsettings: it wins, once. */
+  old_hash = till_pin_hash ("1111");
+  g_settings_set_string (settings, "merchant-pin-hash", old_hash);
+  g_settings_set_string (settings, "merchant-pin", "9999");
+  open_merchant ();
+  g_assert_false (type_pin ("1111"));
+  g_assert_true (type_pin ("9999"));
+  new_hash = g_settings_get_string (settings, "merchant-pin-hash");
+  g_assert_true (is_hash (new_hash));
+  g_assert_cmpstr (new_hash, !=, old_hash);
+  plain = g_settings_get_user_value (settings, "merchant-pin");
+  g_assert_null (plain);
+  lock_merchant ();
+  open_merchant ();
+  g_assert_true (type_pin ("9999"));
+  lock_merchant ();
+  /* The operator's recovery: reset the hash, and 1234 opens again. */
+  g_settings_reset (settings, "merchant-pin-hash");
+  open_merchant ();
+  g_assert_true (type_pin ("1234"));
+  lock_merchant ();
+  g_settings_reset (settings, "merchant-pin-hash");
+}
+
+static void
+test_pin_backoff (void)
+{
+  if (g_test_subprocess ())
+    {
+      open_merchant ();
+      for (guint i = 0; i < TILL_PIN_FREE_ATTEMPTS - 1; i++)
+        {
+          g_assert_false (type_pin ("0000"));
+          g_assert_cmpstr (label ("pin_message"), ==, "Wrong PIN");
+        }
+      g_assert_false (type_pin ("0000"));
+      g_assert_cmpstr (label ("pin_message"), ==, "Too many wrong PINs. Try again in 30 seconds.");
+      g_assert_false (gtk_widget_is_sensitive (child ("pin_grid")));
+      screenshot ("pin-backoff");
+      /* The pad takes nothing while it waits, not even the right PIN. */
+      g_signal_emit_by_name (gtk_grid_get_child_at (GTK_GRID (child ("pin_grid")), 0, 0), "clicked");
+      g_assert_cmpstr (label ("pin_display"), ==, "");
+      g_assert_cmpuint (till_pin_backoff_seconds (5), ==, 30);
+      g_assert_cmpuint (till_pin_backoff_seconds (6), ==, 60);
+      g_assert_cmpuint (till_pin_backoff_seconds (7), ==, 120);
+      g_assert_cmpuint (till_pin_backoff_seconds (100), ==, 3600);
+      g_assert_cmpuint (till_pin_backoff_seconds (4), ==, 0);
+      /* Locking and coming back does not reset the wait. */
+      lock_merchant ();
+      open_merchant ();
+      g_assert_true (g_str_has_prefix (label ("pin_message"), "Too many wrong PINs."));
+      g_assert_false (gtk_widget_is_sensitive (child ("pin_grid")));
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -647,6 +933,8 @@ main (int argc, char **argv)
   g_settings_set_uint (settings, "auto-return-seconds", 60);
 
   app = till_application_new ();
+  /* The test-only switch: several test processes run windows at once. */
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   g_application_register (G_APPLICATION (app), NULL, NULL);
   till_application_load_plugins (settings);
   catalog = till_catalog_new_from_resource ("/io/github/tillpos/Till/catalog/festival.ini", &error);
@@ -681,9 +969,17 @@ main (int argc, char **argv)
   g_test_add_func ("/Till/UI/sell-screenshot", test_sell_screenshot);
   g_test_add_func ("/Till/UI/merchant", test_merchant);
   g_test_add_func ("/Till/UI/notify", test_notify);
+  g_test_add_func ("/Till/UI/kiosk/close-refused", test_kiosk_close_refused);
+  g_test_add_func ("/Till/UI/kiosk/keys", test_kiosk_keys);
+  g_test_add_func ("/Till/UI/kiosk/inhibit", test_kiosk_inhibit);
+  g_test_add_func ("/Till/UI/kiosk/quit", test_kiosk_quit);
+  g_test_add_func ("/Till/UI/pin/hashed", test_pin_hashed);
+  g_test_add_func ("/Till/UI/pin/migrate", test_pin_migrate);
+  g_test_add_func ("/Till/UI/pin/backoff", test_pin_backoff);
   rc = g_test_run ();
 
-  gtk_window_destroy (GTK_WINDOW (window));
+  if (window != NULL)
+    gtk_window_destroy (GTK_WINDOW (window));
   spin (100);
   g_free (first_code);
   g_free (first_reference);
