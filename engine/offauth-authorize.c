@@ -110,8 +110,11 @@ _offauth_insert_sale (OffauthTerminal      *t,
                       guint64               seq,
                       const OffauthPayment *p,
                       guint64               time,
+                      OffauthMode           mode,
                       GError              **error)
 {
+  OffauthSaleRow row;
+
   OffauthStmt *s = _offauth_db_stmt (t, ST_INSERT_SALE, error);
 
   if (s == NULL)
@@ -124,8 +127,10 @@ _offauth_insert_sale (OffauthTerminal      *t,
   sqlite3_bind_int64 (s, 6, (sqlite3_int64) p->request.amount);
   sqlite3_bind_text (s, 7, p->request.currency, 3, SQLITE_STATIC);
   sqlite3_bind_int64 (s, 8, (sqlite3_int64) time);
-  sqlite3_bind_int (s, 9, OFFAUTH_MODE_OFFLINE);
-  sqlite3_bind_int (s, 10, offauth_sale_state_to_wire (OFFAUTH_SALE_WAITING));
+  /* An online sale is settled provisionally until its verdict arrives (offauth-queue.c). */
+  _offauth_sale_row_init (&row, mode);
+  sqlite3_bind_int (s, 9, mode);
+  sqlite3_bind_int (s, 10, row.state);
   return _offauth_db_step_done (t, s, error);
 }
 
@@ -146,26 +151,34 @@ _offauth_set_credential_totals (OffauthTerminal *t,
   return _offauth_db_step_done (t, s, error);
 }
 
+/* Journals the sale (kind 1: mode 0, or mode 1 with the acquirer's approval online) and
+ * stores its row; the payer's offline totals count offline sales only. */
 static gboolean
-commit_sale (OffauthTerminal      *t,
-             const OffauthPayment *p,
-             guint64               now,
-             guint64               cred_count,
-             guint64               cred_total,
-             OffauthDecision      *d,
-             GError              **error)
+commit_sale (OffauthTerminal             *t,
+             const OffauthPayment        *p,
+             const OffauthOnlineDecision *online,
+             guint64                      now,
+             guint64                      cred_count,
+             guint64                      cred_total,
+             OffauthDecision             *d,
+             GError                     **error)
 {
+  OffauthMode mode = online != NULL ? OFFAUTH_MODE_ONLINE : OFFAUTH_MODE_OFFLINE;
   OffauthRecord rec = { .kind = OFFAUTH_RECORD_SALE_APPROVED, .time = now,
-                        .sale = { *p, OFFAUTH_MODE_OFFLINE } };
+                        .sale = { *p, mode } };
   guint8 hash[OFFAUTH_HASH_SIZE];
   guint64 seq;
 
+  if (online != NULL)
+    rec.sale.decision = *online;
   if (!_offauth_tx_begin (t, error))
     return FALSE;
   if (!_offauth_journal_append (t, &rec, &seq, hash, error) ||
-      !_offauth_insert_sale (t, seq, p, now, error) ||
-      !_offauth_set_credential_totals (t, p->credential.credential_id, cred_count + 1,
-                                       _offauth_sat_add (cred_total, p->request.amount), error) ||
+      !_offauth_insert_sale (t, seq, p, now, mode, error) ||
+      (online == NULL &&
+       !_offauth_set_credential_totals (t, p->credential.credential_id, cred_count + 1,
+                                        _offauth_sat_add (cred_total, p->request.amount),
+                                        error)) ||
       !_offauth_tx_commit (t, error))
     {
       _offauth_tx_rollback (t);
@@ -173,10 +186,16 @@ commit_sale (OffauthTerminal      *t,
     }
 
   t->latest_sale_time = MAX (t->latest_sale_time, now);
-  if (t->unsettled_count == 0 || now < t->oldest_unsettled)
+  if (t->unsettled_count + t->waiting_online == 0 || now < t->oldest_unsettled)
     t->oldest_unsettled = now;
-  t->unsettled_count++;
-  t->unsettled_total = _offauth_sat_add (t->unsettled_total, p->request.amount);
+  /* Waiting offline sales count for the caps; online ones only for upload_overdue. */
+  if (online != NULL)
+    t->waiting_online++;
+  else
+    {
+      t->unsettled_count++;
+      t->unsettled_total = _offauth_sat_add (t->unsettled_total, p->request.amount);
+    }
   memcpy (t->last_sale_challenge, p->request.challenge, OFFAUTH_CHALLENGE_SIZE);
   t->has_sale = TRUE;
 
@@ -196,6 +215,8 @@ typedef struct
   gsize                        n_lines;
   OffauthDecision             *d;
   guint64                      now;
+  OffauthAuthorizeMode         mode;
+  const OffauthOnlineDecision *online;          /* the acquirer's approval (mode ONLINE) */
 
   guint8                      *bin;
   gsize                        bin_len;
@@ -594,7 +615,7 @@ check_commit (Authorization *a)
   OffauthDecision *d = a->d;
   g_autoptr(GError) error = NULL;
 
-  if (!commit_sale (a->t, &a->p, a->now, a->cred_count, a->cred_total, d, &error))
+  if (!commit_sale (a->t, &a->p, a->online, a->now, a->cred_count, a->cred_total, d, &error))
     {
       /* The head in memory may no longer be the database's: read it again, so that a
        * sale that did reach the disk is found when the same code is scanned again. */
@@ -612,29 +633,74 @@ check_commit (Authorization *a)
     }
   d->approved = TRUE;
   d->reason = OFFAUTH_REASON_NONE;
-  d->mode = OFFAUTH_MODE_OFFLINE;
+  d->mode = a->online != NULL ? OFFAUTH_MODE_ONLINE : OFFAUTH_MODE_OFFLINE;
   d->time = a->now;
   return TRUE;
 }
+
+/* Which modes run a check: the probe for an online request stops before the commit, and
+ * a sale the acquirer approved online skips the offline limits and floors (8, 9). */
+#define ALL      (1u << OFFAUTH_AUTHORIZE_OFFLINE | 1u << OFFAUTH_AUTHORIZE_PROBE | \
+                  1u << OFFAUTH_AUTHORIZE_ONLINE)
+#define OFFLINE_ONLY (1u << OFFAUTH_AUTHORIZE_OFFLINE | 1u << OFFAUTH_AUTHORIZE_PROBE)
+#define COMMITS  (1u << OFFAUTH_AUTHORIZE_OFFLINE | 1u << OFFAUTH_AUTHORIZE_ONLINE)
 
 static const struct
 {
   const char *step;
   CheckFunc   check;
+  guint       modes;
 } checks[] = {
-  { "approved again (3)", check_double_scan },
-  { "terminal state", check_terminal_state },
-  { "malformed (1)", check_malformed },
-  { "payer signature (2)", check_payer_signature },
-  { "already recorded (3)", check_already_recorded },
-  { "issuer (4)", check_issuer },
-  { "request (5)", check_request },
-  { "credential (6)", check_credential },
-  { "counter (7)", check_counter },
-  { "limits (8)", check_limits },
-  { "floor limits (9)", check_floors },
-  { "commit (10)", check_commit },
+  { "approved again (3)", check_double_scan, ALL },
+  { "terminal state", check_terminal_state, ALL },
+  { "malformed (1)", check_malformed, ALL },
+  { "payer signature (2)", check_payer_signature, ALL },
+  { "already recorded (3)", check_already_recorded, ALL },
+  { "issuer (4)", check_issuer, ALL },
+  { "request (5)", check_request, ALL },
+  { "credential (6)", check_credential, ALL },
+  { "counter (7)", check_counter, ALL },
+  { "limits (8)", check_limits, OFFLINE_ONLY },
+  { "floor limits (9)", check_floors, OFFLINE_ONLY },
+  { "commit (10)", check_commit, COMMITS },
 };
+
+void
+_offauth_authorize (OffauthTerminal             *t,
+                    const char                  *text,
+                    gssize                       text_len,
+                    const OffauthSaleLine       *lines,
+                    gsize                        n_lines,
+                    OffauthAuthorizeMode         mode,
+                    const OffauthOnlineDecision *online,
+                    OffauthPayment              *payment,
+                    OffauthDecision             *d)
+{
+  Authorization a = { .t = t, .text = text, .text_len = text_len, .lines = lines,
+                      .n_lines = n_lines, .d = d, .mode = mode, .online = online };
+
+  g_assert ((mode == OFFAUTH_AUTHORIZE_ONLINE) == (online != NULL));
+  memset (d, 0, sizeof *d);
+  a.now = offauth_terminal_now (t);
+  /* A scan is the cashier's cue to try now: the same code scanned again after an unknown
+   * outcome is then "already paid" (the sale is there) or decided afresh (it is not). */
+  if (t->unresolved)
+    offauth_terminal_resolve (t, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (checks); i++)
+    if ((checks[i].modes & (1u << mode)) != 0 && !checks[i].check (&a))
+      {
+        g_debug ("decided at step %s: %s", checks[i].step, offauth_reason_code (d->reason));
+        break;
+      }
+  if (payment != NULL)
+    {
+      memset (payment, 0, sizeof *payment);
+      if (a.parsed)
+        *payment = a.p;
+    }
+  g_clear_error (&a.error);
+  g_free (a.bin);
+}
 
 void
 offauth_terminal_authorize (OffauthTerminal       *t,
@@ -644,25 +710,9 @@ offauth_terminal_authorize (OffauthTerminal       *t,
                             gsize                  n_lines,
                             OffauthDecision       *d)
 {
-  Authorization a = { .t = t, .text = text, .text_len = text_len, .lines = lines,
-                      .n_lines = n_lines, .d = d };
-
   g_return_if_fail (t != NULL);
   g_return_if_fail (d != NULL);
   g_return_if_fail (lines != NULL || n_lines == 0);
 
-  memset (d, 0, sizeof *d);
-  a.now = offauth_terminal_now (t);
-  /* A scan is the cashier's cue to try now: the same code scanned again after an unknown
-   * outcome is then "already paid" (the sale is there) or decided afresh (it is not). */
-  if (t->unresolved)
-    offauth_terminal_resolve (t, NULL);
-  for (gsize i = 0; i < G_N_ELEMENTS (checks); i++)
-    if (!checks[i].check (&a))
-      {
-        g_debug ("decided at step %s: %s", checks[i].step, offauth_reason_code (d->reason));
-        break;
-      }
-  g_clear_error (&a.error);
-  g_free (a.bin);
+  _offauth_authorize (t, text, text_len, lines, n_lines, OFFAUTH_AUTHORIZE_OFFLINE, NULL, NULL, d);
 }

@@ -145,6 +145,42 @@ offauth_reason_detail (OffauthReason reason)
   return (guint) reason < OFFAUTH_N_REASONS ? tr (reasons[reason].detail) : NULL;
 }
 
+gboolean
+offauth_reason_allows_online (OffauthReason reason)
+{
+  return reason == OFFAUTH_REASON_OVER_PAYMENT_LIMIT || reason == OFFAUTH_REASON_REVOCATION_STALE ||
+         reason == OFFAUTH_REASON_OVER_OFFLINE_COUNT || reason == OFFAUTH_REASON_OVER_OFFLINE_TOTAL ||
+         reason == OFFAUTH_REASON_OVER_FLOOR_LIMIT;
+}
+
+/* The acquirer's reasons for an online decline (PROTOCOL.md's settlement table), in the
+ * cashier's words (UX.md: the balance, or the late decline's meaning). */
+static const char *const online_declines[] = {
+  [1] = N_("The payment could not be matched to a payer's account."),    /* malformed */
+  [2] = N_("The payment could not be matched to a payer's account."),    /* bad_signature */
+  [3] = N_("The payment could not be matched to a payer's account."),    /* wrong_terminal */
+  [4] = N_("The payer's wallet has no account with the acquirer."),      /* unknown_credential */
+  [5] = N_("This wallet paid twice with the same payment. It is blocked."), /* double_spend */
+  [6] = BLOCKED,                                                          /* revoked */
+  [8] = N_("The payer's balance is too low."),                           /* insufficient_funds */
+  [11] = N_("This payment was cancelled by the acquirer and cannot be used again."), /* reversed */
+  [12] = N_("The payer's wallet is not valid for this sale (currency, stall or dates)."),
+};
+
+const char *
+offauth_online_decline_message (guint acquirer_reason)
+{
+  if (acquirer_reason < G_N_ELEMENTS (online_declines) && online_declines[acquirer_reason] != NULL)
+    return tr (online_declines[acquirer_reason]);
+  return _("The payment was declined online.");
+}
+
+const char *
+offauth_online_decline_next_step (guint acquirer_reason)
+{
+  return tr (ANOTHER_METHOD);
+}
+
 const char *
 offauth_garbled_message (void)
 {

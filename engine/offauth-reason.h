@@ -56,6 +56,15 @@ const char    *offauth_reason_next_step      (OffauthReason  reason);
 /* For terminal-state reasons: what is wrong and who can fix it. */
 const char    *offauth_reason_detail         (OffauthReason  reason);
 
+/* An offline refusal the terminal may take online (PROTOCOL.md, "Online authorization"):
+ * over_payment_limit, over_offline_count, over_offline_total, revocation_stale and
+ * over_floor_limit. */
+gboolean       offauth_reason_allows_online  (OffauthReason  reason);
+/* Translated main line and next step for an online decline, from the acquirer's reason
+ * (OffauthSettleReason: 1-6, 8, 11 or 12). */
+const char    *offauth_online_decline_message   (guint       acquirer_reason);
+const char    *offauth_online_decline_next_step (guint       acquirer_reason);
+
 /* "The code could not be read. Scan again." for a scan that did not decode at all. */
 const char    *offauth_garbled_message       (void);
 const char    *offauth_garbled_next_step     (void);

@@ -22,7 +22,7 @@ G_BEGIN_DECLS
 #define OFFAUTH_RECORD_MAX_SIZE    1048576
 
 /* Kind 1: the payment, then the mode: 0 offline, or 1 online followed by the acquirer's
- * decision D (only OFFLINE is written today). */
+ * decision D (offauth-online.c writes mode 1). */
 typedef struct
 {
   OffauthPayment        payment;

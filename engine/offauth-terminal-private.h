@@ -8,6 +8,7 @@
  * - offauth-db.c: every SQL statement, steps and settings;
  * - offauth-journal.c: transactions and the chain;
  * - offauth-authorize.c: requests and the decision;
+ * - offauth-online.c: the online request and the acquirer's decision applied;
  * - offauth-verify.c: the start-up check;
  * - offauth-testing.c: hooks for tests and the benchmark.
  * They call each other only through this header. Nothing outside engine/ includes it.
@@ -289,7 +290,25 @@ gboolean      _offauth_insert_sale               (OffauthTerminal      *t,
                                                   guint64               seq,
                                                   const OffauthPayment *p,
                                                   guint64               time,
+                                                  OffauthMode           mode,
                                                   GError              **error);
+/* The decision's checks for one payment (offauth-online.c uses the two other modes). */
+typedef enum
+{
+  OFFAUTH_AUTHORIZE_OFFLINE,  /* every check, then the commit of an offline sale */
+  OFFAUTH_AUTHORIZE_PROBE,    /* every check but the commit: may it go online? */
+  OFFAUTH_AUTHORIZE_ONLINE,   /* checks up to 7, then the commit with the acquirer's approval */
+} OffauthAuthorizeMode;
+/* payment (may be NULL) receives the payment when it parsed. */
+void          _offauth_authorize                 (OffauthTerminal             *t,
+                                                  const char                  *text,
+                                                  gssize                       text_len,
+                                                  const OffauthSaleLine       *lines,
+                                                  gsize                        n_lines,
+                                                  OffauthAuthorizeMode         mode,
+                                                  const OffauthOnlineDecision *online,
+                                                  OffauthPayment              *payment,
+                                                  OffauthDecision             *d);
 gboolean      _offauth_set_credential_totals     (OffauthTerminal *t,
                                                   const guint8    *credential_id,
                                                   guint64          count,

@@ -110,6 +110,7 @@ load_settings (OffauthTerminal *t,
     { "stale_cap", &t->config.stale_cap },
     { "upload_deadline", &t->config.upload_deadline },
     { "request_lifetime", &t->config.request_lifetime },
+    { "online_timeout", &t->config.online_timeout },
     { "scope", &scope },
     { "acquirer_time", &t->acquirer_time },
     { "accepted_floor", &t->accepted_floor },
@@ -339,6 +340,7 @@ offauth_terminal_config_init (OffauthTerminalConfig *config)
   config->stale_cap = OFFAUTH_DEFAULT_STALE_CAP;
   config->upload_deadline = OFFAUTH_DEFAULT_UPLOAD_DEADLINE;
   config->request_lifetime = OFFAUTH_DEFAULT_REQUEST_LIFETIME;
+  config->online_timeout = OFFAUTH_DEFAULT_ONLINE_TIMEOUT;
 }
 
 /* Open and lock */
@@ -489,6 +491,7 @@ store_config (OffauthTerminal             *t,
     const char *name;
     guint64     value;
     guint64     old;
+    gboolean    optional;   /* journaled only when it changes, even at enrollment */
   } items[] = {
     { "floor_limit", c->floor_limit, t->config.floor_limit },
     { "cap_total", c->cap_total, t->config.cap_total },
@@ -497,11 +500,14 @@ store_config (OffauthTerminal             *t,
     { "upload_deadline", c->upload_deadline, t->config.upload_deadline },
     { "request_lifetime", c->request_lifetime, t->config.request_lifetime },
     { "scope", c->scope, t->config.scope },
+    /* Added with online authorization: a terminal that keeps the default journals nothing
+     * more than before. */
+    { "online_timeout", c->online_timeout, t->config.online_timeout, TRUE },
   };
   guint64 now = offauth_terminal_now (t);
 
   for (gsize i = 0; i < G_N_ELEMENTS (items); i++)
-    if ((all || items[i].value != items[i].old) &&
+    if (((all && !items[i].optional) || items[i].value != items[i].old) &&
         !_offauth_journal_setting (t, items[i].name, items[i].value, now, error))
       return FALSE;
   return TRUE;

@@ -75,6 +75,7 @@ typedef struct
   guint64 upload_deadline;   /* seconds an unsettled sale may wait */
   guint64 request_lifetime;  /* seconds a payment request stays valid */
   guint32 scope;             /* the merchant's scope, written into requests */
+  guint64 online_timeout;    /* ms an online decision may take; 0: the default, 3000 */
 } OffauthTerminalConfig;
 
 #define OFFAUTH_DEFAULT_CAP_TOTAL        100000
@@ -82,6 +83,7 @@ typedef struct
 #define OFFAUTH_DEFAULT_STALE_CAP        1000
 #define OFFAUTH_DEFAULT_UPLOAD_DEADLINE  (24 * 3600)
 #define OFFAUTH_DEFAULT_REQUEST_LIFETIME 300
+#define OFFAUTH_DEFAULT_ONLINE_TIMEOUT   3000
 
 typedef struct
 {
@@ -106,6 +108,10 @@ typedef struct
   guint64       time;            /* when the sale was recorded */
   guint8        journal_hash[OFFAUTH_HASH_SIZE];
   char          detail[256];     /* technical detail for logs and support, no secrets */
+  /* Declined by the acquirer online (offauth-online.h): reason stays the offline decision's,
+   * online_reason is the acquirer's (OffauthSettleReason). */
+  gboolean      declined_online;
+  guint8        online_reason;
 } OffauthDecision;
 
 typedef struct

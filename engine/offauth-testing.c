@@ -122,7 +122,7 @@ _offauth_terminal_fill_settled (OffauthTerminal *t,
 
           fake_sale (t, i, per_credential, rec.time, &rec.sale.payment);
           if (!_offauth_journal_append (t, &rec, &seq, NULL, error) ||
-              !_offauth_insert_sale (t, seq, p, rec.time, error))
+              !_offauth_insert_sale (t, seq, p, rec.time, OFFAUTH_MODE_OFFLINE, error))
             goto fail;
           ct = g_hash_table_lookup (totals, p->credential.credential_id);
           if (ct == NULL)

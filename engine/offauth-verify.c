@@ -126,6 +126,21 @@ sales_row_is (OffauthStmt          *sa,
 
 /* Replaying each kind */
 
+/* An online sale holds the approval (D) of the acquirer pinned at its row: signed by that
+ * key, for this terminal, this sale and its amount (PROTOCOL.md, "Online authorization"). */
+static gboolean
+online_approval_holds (Replay                  *r,
+                       const OffauthRecordSale *sale)
+{
+  const OffauthOnlineDecision *dec = &sale->decision;
+
+  return r->acquirer.url != NULL && dec->result == OFFAUTH_ONLINE_APPROVED &&
+         memcmp (dec->terminal_id, r->t->terminal_id, OFFAUTH_TERMINAL_ID_SIZE) == 0 &&
+         memcmp (dec->sale_id, sale->payment.sale_id, OFFAUTH_SALE_ID_SIZE) == 0 &&
+         dec->amount == sale->payment.request.amount &&
+         offauth_online_decision_verify (dec, r->acquirer.acquirer_pk);
+}
+
 static gboolean
 replay_sale (Replay              *r,
              guint64              seq,
@@ -143,6 +158,9 @@ replay_sale (Replay              *r,
   if (!sales_row_is (r->sales, p, rec->time, rec->sale.mode))
     return broken (r->bad_seq, seq, r->error, "sale %" G_GUINT64_FORMAT
                    " in the sales table disagrees with journal row %" G_GUINT64_FORMAT, seq, seq);
+  if (rec->sale.mode == OFFAUTH_MODE_ONLINE && !online_approval_holds (r, &rec->sale))
+    return broken (r->bad_seq, seq, r->error, "journal row %" G_GUINT64_FORMAT " is an online "
+                   "sale without the approval of the acquirer pinned at that row", seq);
   {
     SaleIdKey sk = { .seq = seq };
     CounterKey ck = { .counter = p->counter, .seq = seq };

@@ -7,6 +7,7 @@
 #include "money.h"
 #include "offauth-crypto.h"
 #include "offauth-issuer.h"
+#include "offauth-online.h"
 #include "offauth-reason.h"
 #include "offauth-record.h"
 #include "offauth-sync.h"

@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 
 #include "offauth.h"
+#include "offauth-acquirer-client.h"
 #include "tool-common.h"
 #include "offauth-terminal-sync.h"
 #include "tool-inspect.h"
@@ -33,6 +34,7 @@ static gchar *opt_deadline_hours;
 static gchar *opt_request_lifetime;
 static gchar **opt_category_floors;
 static gchar **opt_lines;
+static gboolean opt_online;
 static gchar *opt_reason;
 static gchar *opt_checkpoint;
 
@@ -338,6 +340,8 @@ print_decision (const OffauthDecision *d)
       json_member_bool (b, "already_recorded", d->already_recorded || d->reason == OFFAUTH_REASON_ALREADY_RECORDED);
       json_member_bool (b, "garbled", d->garbled);
       json_member_bool (b, "outcome_unknown", d->outcome_unknown);
+      if (d->declined_online)
+        json_member_str (b, "online_reason", offauth_settle_reason_name (d->online_reason));
       if (d->approved)
         json_member_str (b, "mode", d->mode == OFFAUTH_MODE_ONLINE ? "online" : "offline");
       if (d->amount)
@@ -353,9 +357,11 @@ print_decision (const OffauthDecision *d)
           tool_json_hex (b, "journal_hash", d->journal_hash, sizeof d->journal_hash);
         }
       json_member_str (b, "message", d->garbled ? offauth_garbled_message ()
+                                     : d->declined_online ? offauth_online_decline_message (d->online_reason)
                                      : d->outcome_unknown ? offauth_unknown_outcome_message ()
                                      : offauth_reason_message (d->reason));
       json_member_str (b, "next_step", d->garbled ? offauth_garbled_next_step ()
+                                       : d->declined_online ? offauth_online_decline_next_step (d->online_reason)
                                        : d->outcome_unknown ? offauth_unknown_outcome_next_step ()
                                        : offauth_reason_next_step (d->reason));
       json_member_str (b, "detail", d->detail);
@@ -379,6 +385,10 @@ print_decision (const OffauthDecision *d)
   if (d->garbled)
     g_print ("%s %s [%s: %s]\n", offauth_garbled_message (), offauth_garbled_next_step (),
              offauth_reason_code (d->reason), d->detail);
+  else if (d->declined_online)
+    g_print ("%s %s [%s: %s]\n", offauth_online_decline_message (d->online_reason),
+             offauth_online_decline_next_step (d->online_reason),
+             offauth_settle_reason_name (d->online_reason), d->detail);
   else if (d->outcome_unknown)
     g_print ("%s %s [%s: %s]\n", offauth_unknown_outcome_message (),
              offauth_unknown_outcome_next_step (), offauth_reason_code (d->reason), d->detail);
@@ -388,6 +398,58 @@ print_decision (const OffauthDecision *d)
   else
     g_print ("%s %s [%s: %s]\n", offauth_reason_message (d->reason), offauth_reason_next_step (d->reason),
              offauth_reason_code (d->reason), d->detail);
+}
+
+static void
+online_result_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* --online: a payment refused only for a reason the spec lets go online is sent to the
+ * pinned acquirer within the online timeout; anything but a decision the engine applies
+ * leaves the offline decision (said on stderr). */
+static void
+authorize_online (OffauthTerminal       *t,
+                  const char            *text,
+                  gssize                 text_len,
+                  const OffauthSaleLine *lines,
+                  gsize                  n_lines,
+                  OffauthDecision       *d)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OffauthAcquirerClient) client = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree gchar *url = NULL;
+  g_autofree gchar *o = NULL;
+  g_autofree gchar *answer = NULL;
+  guint64 timeout_ms = offauth_terminal_online_timeout (t);
+  OffauthDecision online;
+  gint64 start;
+
+  if (d->approved || !offauth_reason_allows_online (d->reason))
+    return;
+  if (!offauth_terminal_get_acquirer (t, &url, NULL) ||
+      (o = offauth_terminal_online_request (t, text, text_len, lines, n_lines, d, &error)) == NULL ||
+      (client = offauth_acquirer_client_new (url, (guint) ((timeout_ms + 999) / 1000), &error)) == NULL)
+    {
+      g_printerr (_("Not authorized online: %s\n"), error ? error->message : _("no acquirer is pinned"));
+      return;
+    }
+  start = g_get_monotonic_time ();
+  offauth_acquirer_client_authorize_async (client, o, NULL, online_result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  answer = offauth_acquirer_client_authorize_finish (client, result, &error);
+  if (answer == NULL ||
+      !offauth_terminal_online_apply (t, o, answer, -1,
+                                      (guint64) (g_get_monotonic_time () - start) / 1000,
+                                      &online, &error))
+    {
+      g_printerr (_("Not authorized online, the offline decision stands: %s\n"), error->message);
+      return;
+    }
+  *d = online;
 }
 
 static int
@@ -403,7 +465,7 @@ cmd_authorize (int argc, char **argv)
 
   if (argc != 3)
     return tool_fail (opt_json, TOOL_USAGE, "usage",
-                      _("usage: offauth-terminal authorize DB PAYMENT [--line CATEGORY=AMOUNT...]"));
+                      _("usage: offauth-terminal authorize DB PAYMENT [--line CATEGORY=AMOUNT...] [--online]"));
   for (gsize i = 0; opt_lines != NULL && opt_lines[i] != NULL; i++)
     {
       char *eq = strchr (opt_lines[i], '=');
@@ -419,6 +481,9 @@ cmd_authorize (int argc, char **argv)
       (t = open_terminal (argv[1], OFFAUTH_OPEN_DEFAULT, &error)) == NULL)
     return tool_fail_error (opt_json, error, TOOL_USAGE, "bad_input");
   offauth_terminal_authorize (t, text, (gssize) text_len, (const OffauthSaleLine *) (gpointer) lines->data, lines->len, &d);
+  if (opt_online)
+    authorize_online (t, text, (gssize) text_len, (const OffauthSaleLine *) (gpointer) lines->data,
+                      lines->len, &d);
   print_decision (&d);
   return d.approved ? TOOL_OK : TOOL_REFUSED;
 }
@@ -735,6 +800,7 @@ static const GOptionEntry config_entries[] = {
 
 static const GOptionEntry authorize_entries[] = {
   { "line", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_lines, N_("A sale line's category and amount"), "CATEGORY=N" },
+  { "online", 0, 0, G_OPTION_ARG_NONE, &opt_online, N_("Ask the pinned acquirer when the offline decision allows it"), NULL },
   { NULL }
 };
 

@@ -238,6 +238,61 @@ test_before_commit (void)
   test_world_free (w);
 }
 
+static void
+floor_500 (OffauthTerminalConfig *c)
+{
+  c->floor_limit = 500;
+}
+
+/* An online approval commits as an offline sale does: the fsync failing at COMMIT leaves
+ * the outcome unknown; once resolved, the same decision is approved (again), never twice. */
+static void
+test_online_fsync_at_commit (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OffauthSecretKey) acquirer = test_key (0xac);
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *o = NULL;
+  g_autofree gchar *dtext = NULL;
+  TestWorld *w;
+  OffauthCredential cred;
+  OffauthRequest req;
+  OffauthDecision d;
+  guint64 bad = 0;
+
+  fault_vfs_reset ();
+  w = test_world_new ();
+  test_world_config (w, floor_500);
+  g_assert_true (offauth_terminal_pin_acquirer (w->terminal, "http://127.0.0.1:8080", acquirer->pk,
+                                                &error));
+  test_credential (w, &cred);
+  test_request (w, 800, &req);
+  text = test_pay (w, &cred, &req, 1);
+  offauth_terminal_authorize (w->terminal, text, -1, NULL, 0, &d);
+  test_assert_reason (&d, OFFAUTH_REASON_OVER_FLOOR_LIMIT);
+  o = offauth_terminal_online_request (w->terminal, text, -1, NULL, 0, &d, &error);
+  g_assert_no_error (error);
+  dtext = test_online_decision_text (acquirer, o, 1, 0, w->now, NULL, 0);
+
+  fault_vfs_fail_nth (FAULT_VFS_SYNC, 1);
+  g_assert_true (offauth_terminal_online_apply (w->terminal, o, dtext, -1, 10, &d, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fault_vfs_failures (), ==, 1);
+  test_assert_reason (&d, OFFAUTH_REASON_STORAGE_UNAVAILABLE);
+  g_assert_false (d.approved);
+  g_assert_true (d.outcome_unknown);
+  fault_vfs_reset ();
+
+  g_assert_true (offauth_terminal_resolve (w->terminal, &error));
+  g_assert_no_error (error);
+  g_assert_true (offauth_terminal_online_apply (w->terminal, o, dtext, -1, 10, &d, &error));
+  g_assert_true (d.approved);
+  g_assert_cmpint (d.mode, ==, OFFAUTH_MODE_ONLINE);
+  g_assert_true (offauth_terminal_verify (w->terminal, &bad, &error));
+  g_assert_no_error (error);
+  test_world_free (w);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -246,5 +301,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Offauth/Faults/fsync-at-commit", test_fsync_at_commit);
   g_test_add_func ("/Offauth/Faults/write-at-commit", test_write_at_commit);
   g_test_add_func ("/Offauth/Faults/before-commit", test_before_commit);
+  g_test_add_func ("/Offauth/Faults/online-fsync-at-commit", test_online_fsync_at_commit);
   return g_test_run ();
 }

@@ -368,3 +368,28 @@ test_answer_text (const OffauthSecretKey *acquirer,
   raw = g_bytes_get_data (a->raw, &len);
   return offauth_text_encode ('A', raw, len);
 }
+
+gchar *
+test_online_decision_text (const OffauthSecretKey *acquirer,
+                           const char             *request_text,
+                           guint8                  result,
+                           guint8                  reason,
+                           guint64                 acquirer_time,
+                           const guint8           *sale_id,
+                           guint64                 amount)
+{
+  g_autoptr(GError) error = NULL;
+  OffauthOnlineRequest o;
+  OffauthOnlineDecision dec = { 0 };
+
+  g_assert_true (offauth_online_request_parse_text (&o, request_text, -1, &error));
+  g_assert_no_error (error);
+  memcpy (dec.terminal_id, o.terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+  memcpy (dec.sale_id, sale_id != NULL ? sale_id : o.payment.sale_id, OFFAUTH_SALE_ID_SIZE);
+  dec.result = result;
+  dec.reason = reason;
+  dec.acquirer_time = acquirer_time;
+  dec.amount = amount != 0 ? amount : o.payment.request.amount;
+  offauth_online_decision_sign (&dec, acquirer);
+  return offauth_text_encode ('D', dec.raw, OFFAUTH_ONLINE_DECISION_SIZE);
+}

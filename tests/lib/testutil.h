@@ -135,6 +135,17 @@ gchar            *test_answer_text      (const OffauthSecretKey *acquirer,
                                          const OffauthVerdict *verdicts,
                                          guint32            n_verdicts);
 
+/* The acquirer's decision (D) on an online request (its text), signed by acquirer: for the
+ * request's terminal, for its sale unless sale_id is given and for its amount unless amount
+ * is not 0. */
+gchar            *test_online_decision_text (const OffauthSecretKey *acquirer,
+                                         const char        *request_text,
+                                         guint8             result,
+                                         guint8             reason,
+                                         guint64            acquirer_time,
+                                         const guint8      *sale_id,
+                                         guint64            amount);
+
 #define test_assert_reason(d, r)                                                            \
   G_STMT_START {                                                                            \
     if ((d)->reason != (r))                                                                 \
