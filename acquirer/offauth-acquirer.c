@@ -384,6 +384,7 @@ cmd_serve (int argc, char **argv)
   g_source_remove (term_id);
   g_source_remove (int_id);
   /* Every change was committed before its answer: nothing is left to save. */
+  /* Translators: the server has stopped (after Ctrl+C) */
   g_printerr ("%s: %s\n", g_get_prgname (), _("stopped"));
   return TOOL_OK;
 }

@@ -119,7 +119,7 @@ cash_get_id (TillPaymentProvider *provider)
 static const char *
 cash_get_name (TillPaymentProvider *provider)
 {
-  return _("Cash");
+  return C_("payment method", "Cash");
 }
 
 static const char *
@@ -148,11 +148,11 @@ tendered_cb (GtkButton       *button,
 
   if (till_payment_task_get_done (task))
     return;
-  result = till_payment_result_new (TRUE, TILL_PAYMENT_MODE_CASH, _("Cash"), _("Paid in cash"));
+  result = till_payment_result_new (TRUE, TILL_PAYMENT_MODE_CASH, C_("payment method", "Cash"), _("Paid in cash"));
   if (given > amount)
     {
-      /* Translators: the change to hand back, e.g. "Change: €7.50" */
-      result->message = g_strdup_printf (_("Change: %s"), change_text);
+      /* Translators: the money handed back to the payer, e.g. "Change: €7.50" */
+      result->message = g_strdup_printf (C_("money handed back", "Change: %s"), change_text);
     }
   /* Translators: receipt line, e.g. "Cash given €20.00, change €7.50" */
   g_ptr_array_add (result->receipt, g_strdup_printf (_("Cash given %s, change %s"), given_text, change_text));
@@ -191,6 +191,7 @@ cash_pay_async (TillPaymentProvider *provider,
   for (guint i = 0; i < n; i++)
     {
       g_autofree gchar *text = till_format_amount (amounts[i], till_payment_get_currency (payment));
+      /* Translators: the first cash button: the payer gives the exact amount, e.g. "Exact: €9.00" */
       g_autofree gchar *exact = i == 0 ? g_strdup_printf (_("Exact: %s"), text) : NULL;
       GtkWidget *button = gtk_button_new_with_label (exact ? exact : text);
 

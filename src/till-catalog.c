@@ -167,7 +167,8 @@ catalog_from_key_file (GKeyFile  *kf,
   self->name = g_key_file_get_locale_string (kf, "catalog", "name", NULL, NULL);
   self->currency = g_key_file_get_string (kf, "catalog", "currency", NULL);
   if (self->name == NULL)
-    self->name = g_strdup (_("Shop"));
+    /* Translators: the shop's name when the catalog gives none (a noun) */
+    self->name = g_strdup (C_("noun", "Shop"));
   if (self->currency == NULL || strlen (self->currency) != 3 || !g_ascii_isupper (self->currency[0]) ||
       !g_ascii_isupper (self->currency[1]) || !g_ascii_isupper (self->currency[2]))
     {

@@ -75,8 +75,8 @@ till_receipt_build (TillPayment             *payment,
       till_receipt_append_columns (s, left, line_total);
     }
   g_string_append (s, "\n");
-  /* Translators: the receipt's total line */
-  till_receipt_append_columns (s, _("Total"), total);
+  /* Translators: the receipt's total line: the sum to pay */
+  till_receipt_append_columns (s, C_("sum", "Total"), total);
   g_string_append_printf (s, "%s: %s\n", result->method, result->title);
   for (guint i = 0; i < result->receipt->len; i++)
     g_string_append_printf (s, "%s\n", (const char *) result->receipt->pdata[i]);

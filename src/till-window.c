@@ -225,6 +225,7 @@ step_button (TillWindow  *self,
 
   gtk_widget_add_css_class (button, "step");
   gtk_widget_add_css_class (button, "circular");
+  /* Translators: screen-reader names of the + and − buttons on a line of the sale */
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   add ? _("One more") : _("One less"), -1);
   g_object_set_data (G_OBJECT (button), "item", item);
@@ -325,7 +326,7 @@ cart_changed_cb (TillWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->pay_button), n > 0);
   gtk_widget_set_sensitive (GTK_WIDGET (self->clear_button), n > 0);
   /* Translators: the big button, e.g. "Pay €12.50" */
-  pay = n > 0 ? g_strdup_printf (_("Pay %s"), amount) : g_strdup (_("Pay"));
+  pay = n > 0 ? g_strdup_printf (_("Pay %s"), amount) : g_strdup (C_("button", "Pay"));
   gtk_label_set_text (self->pay_label, pay);
 }
 
@@ -829,10 +830,12 @@ build_pin_pad (TillWindow *self)
       GtkWidget *button;
 
       if (g_str_equal (keys[i], "clear"))
-        button = gtk_button_new_with_label (_("Clear"));
+        /* Translators: on the PIN pad: erases the digits typed so far */
+        button = gtk_button_new_with_label (C_("PIN pad", "Clear"));
       else if (g_str_equal (keys[i], "ok"))
         {
-          button = gtk_button_new_with_label (_("OK"));
+          /* Translators: on the PIN pad: confirms the PIN typed */
+          button = gtk_button_new_with_label (C_("PIN pad", "OK"));
           gtk_widget_add_css_class (button, "suggested-action");
         }
       else
@@ -1120,7 +1123,8 @@ till_window_constructed (GObject *object)
   g_assert (self->catalog != NULL);
   adw_window_title_set_title (self->window_title, till_catalog_get_name (self->catalog));
   if (self->demo)
-    adw_window_title_set_subtitle (self->window_title, _("Demo"));
+    /* Translators: under the shop's name when the app runs as a demonstration */
+    adw_window_title_set_subtitle (self->window_title, C_("mode", "Demo"));
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (product_setup_cb), self);

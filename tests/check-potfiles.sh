@@ -21,7 +21,7 @@ done < po/POTFILES.in
 fresh=$(mktemp --suffix=.pot)
 trap 'rm -f "$fresh"' EXIT
 xgettext --from-code=UTF-8 --add-comments --package-name=till -o "$fresh" \
-  --keyword=_ --keyword=N_ --keyword=C_:1c,2 --keyword=NC_:1c,2 --keyword=g_dcgettext:2 \
+  --keyword=_ --keyword=N_ --keyword=Description --keyword=C_:1c,2 --keyword=NC_:1c,2 --keyword=g_dcgettext:2 \
   --keyword=g_dngettext:2,3 --keyword=g_dpgettext2:2c,3 --flag=N_:1:pass-c-format \
   --flag=C_:2:pass-c-format --flag=NC_:2:pass-c-format --flag=g_dngettext:2:pass-c-format \
   --flag=g_strdup_printf:1:c-format --flag=g_string_printf:2:c-format \

@@ -626,6 +626,7 @@ cmd_status (int argc, char **argv)
       g_print (_("Terminal %s, merchant %s\n"), tid, st.merchant_id);
       if (st.enrolled)
         g_print (_("Terminal public key: %s\n"), tpk);
+      /* Translators: the terminal's state: "offline payments possible", or why it is paused */
       g_print (_("State: %s\n"), st.state == OFFAUTH_REASON_NONE ? _("offline payments possible")
                                                                   : offauth_reason_code (st.state));
       g_print (g_dngettext (GETTEXT_PACKAGE, "Waiting for upload: %" PRIu64 " sale, %" PRIu64 " minor units in all\n",

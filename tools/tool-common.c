@@ -18,8 +18,11 @@
 void
 tool_init (void)
 {
+  /* Uninstalled (meson devenv, tests), the build tree's compiled catalogs. */
+  const char *localedir = g_getenv ("TILL_LOCALEDIR");
+
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   if (!offauth_init ())

@@ -168,7 +168,7 @@ offauth_provider_get_id (TillPaymentProvider *provider)
 static const char *
 offauth_provider_get_name (TillPaymentProvider *provider)
 {
-  return _("Wallet");
+  return C_("payment method", "Wallet");
 }
 
 static const char *

@@ -20,7 +20,7 @@ offauth_result_new_refusal (OffauthReason  reason,
   const char *code = offauth_reason_code (reason);
   TillPaymentResult *r;
 
-  r = till_payment_result_new (FALSE, TILL_PAYMENT_MODE_OFFLINE, _("Wallet"),
+  r = till_payment_result_new (FALSE, TILL_PAYMENT_MODE_OFFLINE, C_("payment method", "Wallet"),
                                paused ? _("Offline payments paused") : _("Not paid"));
   if (paused)
     r->message = g_strdup_printf ("%s %s", offauth_reason_message (reason),
@@ -73,7 +73,7 @@ offauth_result_new_from_decision (const OffauthDecision *d)
   online = d->mode == OFFAUTH_MODE_ONLINE;
   if (d->already_recorded)
     {
-      r = till_payment_result_new (TRUE, TILL_PAYMENT_MODE_OFFLINE, _("Wallet"), _("Already paid"));
+      r = till_payment_result_new (TRUE, TILL_PAYMENT_MODE_OFFLINE, C_("payment method", "Wallet"), _("Already paid"));
       /* Translators: the same code scanned twice, e.g. "Already paid: sale 1234, €4.50." */
       r->message = g_strdup_printf (_("Already paid: sale %" PRIu64 ", %s."),
                                     d->sale_number, amount);
@@ -81,7 +81,7 @@ offauth_result_new_from_decision (const OffauthDecision *d)
   else
     r = till_payment_result_new (TRUE,
                                  online ? TILL_PAYMENT_MODE_ONLINE : TILL_PAYMENT_MODE_OFFLINE,
-                                 _("Wallet"),
+                                 C_("payment method", "Wallet"),
                                  online ? _("Approved online") : _("Approved offline"));
   /* Translators: the sale number on the result screen and receipt */
   r->reference = g_strdup_printf (_("Sale %" PRIu64), d->sale_number);

@@ -61,7 +61,9 @@ offauth_status_pill_update_pill (OffauthStatusPill           *self,
 {
   gboolean paused = st->state != OFFAUTH_REASON_NONE;
   const char *classes[] = { "status-pill", paused ? "paused" : "offline", NULL };
-  const char *mode = paused ? _("Paused") : _("Offline");
+  /* Translators: the first word of the status pill: offline payments are paused, or the
+   * kiosk takes payments offline (it has no network to an acquirer) */
+  const char *mode = paused ? C_("status pill", "Paused") : C_("status pill", "Offline");
   g_autofree gchar *total = offauth_status_pill_amount (self, st->unsettled_total);
   g_autofree gchar *text = NULL;
 
@@ -93,11 +95,13 @@ offauth_status_pill_headroom (OffauthStatusPill           *self,
     count = g_strdup_printf ("%" PRIu64, c->cap_count > st->unsettled_count
                                            ? c->cap_count - st->unsettled_count : 0);
   else
+    /* Translators: replaces the number in "Room before offline payments pause: %s sales or %s" */
     count = g_strdup (_("any number of"));
   if (c->cap_total)
     value = offauth_status_pill_amount (self, c->cap_total > st->unsettled_total
                                                 ? c->cap_total - st->unsettled_total : 0);
   else
+    /* Translators: replaces the amount in "Room before offline payments pause: %s sales or %s" */
     value = g_strdup (_("any amount"));
   /* Translators: "Room before offline payments pause: 488 sales or €946.00" */
   return g_strdup_printf (_("Room before offline payments pause: %s sales or %s"), count, value);

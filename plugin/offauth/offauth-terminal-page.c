@@ -129,7 +129,8 @@ offauth_terminal_page_limits_text (OffauthTerminalPage         *self,
   if (c->cap_total)
     cap_total = offauth_terminal_page_amount (self, c->cap_total);
   else
-    cap_total = g_strdup (_("none"));
+    /* Translators: the limit on the money waiting for upload: there is none */
+    cap_total = g_strdup (C_("limit", "none"));
   /* Translators: the terminal's limits on the merchant page */
   return g_strdup_printf (_("floor %s · cap %s or %" PRIu64 " sales · above %s needs fresh "
                             "revocation data"),
@@ -149,6 +150,7 @@ offauth_terminal_page_counters_text (const OffauthTerminalStatus *st)
   payers = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u payer", "%u payers",
                                          (gulong) st->n_credentials),
                             (guint) st->n_credentials);
+  /* Translators: payers blocked by their issuer, after "%u sales, %u payers, " */
   blocked = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u blocked", "%u blocked",
                                           (gulong) st->n_negative),
                              (guint) st->n_negative);
@@ -164,7 +166,9 @@ offauth_terminal_page_update (OffauthTerminalPage         *self,
   g_autofree gchar *head = offauth_hex (st->journal_head, 4);
 
   offauth_terminal_page_set (self->state_row, st->state != OFFAUTH_REASON_NONE
-                                                ? offauth_reason_code (st->state) : _("ready"));
+                                                ? offauth_reason_code (st->state)
+                                                /* Translators: the terminal's state */
+                                                : C_("terminal state", "ready"));
   offauth_terminal_page_take (self->terminal_row,
                               g_strdup_printf ("%s · %s…", st->merchant_id, tid));
   offauth_terminal_page_take (self->root_row, offauth_terminal_page_root_text (st));
