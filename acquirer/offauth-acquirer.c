@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <glib-unix.h>
@@ -223,7 +224,7 @@ cmd_terminal (int argc, char **argv)
       tool_print_json (b);
     }
   else if (existed)
-    g_print (_("Terminal %s registered again for merchant %s, from row %" G_GUINT64_FORMAT "\n"),
+    g_print (_("Terminal %s registered again for merchant %s, from row %" PRIu64 "\n"),
              tid, t.merchant_id, t.from_seq);
   else
     g_print (_("Terminal %s registered for merchant %s\n"), tid, t.merchant_id);
@@ -658,19 +659,19 @@ report_text (GArray             *terminals,
 
       if (i == 0 || strcmp (t[-1].merchant_id, t->merchant_id) != 0)
         g_print (_("Merchant %s\n"), t->merchant_id);
-      g_print (_("  Terminal %s, scope %u: %" G_GUINT64_FORMAT " settled (value %"
-                 G_GUINT64_FORMAT "), %" G_GUINT64_FORMAT " declined, %" G_GUINT64_FORMAT
+      g_print (_("  Terminal %s, scope %u: %" PRIu64 " settled (value %"
+                 PRIu64 "), %" PRIu64 " declined, %" PRIu64
                  " open retries\n"),
                tid, t->scope, c->settled_count, c->settled_value, c->declined_count,
                c->open_retries);
       for (guint r = 0; r < G_N_ELEMENTS (c->declines); r++)
         if (c->declines[r] > 0)
-          g_print (_("    declined %s: %" G_GUINT64_FORMAT "\n"), offauth_settle_reason_name (r),
+          g_print (_("    declined %s: %" PRIu64 "\n"), offauth_settle_reason_name (r),
                    c->declines[r]);
       if (c->double_spends > 0)
-        g_print (_("    double spends: %" G_GUINT64_FORMAT " sales\n"), c->double_spends);
+        g_print (_("    double spends: %" PRIu64 " sales\n"), c->double_spends);
       if (c->backwards > 0)
-        g_print (_("    rows running backwards in time: %" G_GUINT64_FORMAT "\n"), c->backwards);
+        g_print (_("    rows running backwards in time: %" PRIu64 "\n"), c->backwards);
       if (c->silent)
         g_print ("    %s\n", _("silent: no sync for more than a day"));
     }
