@@ -680,8 +680,8 @@ report_text (GArray             *terminals,
       const AcquirerAccountTotal *tot = &g_array_index (totals, AcquirerAccountTotal, i);
       g_autofree gchar *shown = money_format_amount (tot->balance, tot->currency);
 
-      g_print (g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " payer account in %s, %s in all\n",
-                            "%" G_GUINT64_FORMAT " payer accounts in %s, %s in all\n",
+      g_print (g_dngettext (GETTEXT_PACKAGE, "%" PRIu64 " payer account in %s, %s in all\n",
+                            "%" PRIu64 " payer accounts in %s, %s in all\n",
                             (gulong) MIN (tot->count, G_MAXULONG)),
                tot->count, tot->currency, shown);
     }

@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "offauth-reason.h"
+#include "offauth-wire.h"
 
 typedef struct
 {
@@ -156,15 +157,18 @@ offauth_reason_allows_online (OffauthReason reason)
 /* The acquirer's reasons for an online decline (PROTOCOL.md's settlement table), in the
  * cashier's words (UX.md: the balance, or the late decline's meaning). */
 static const char *const online_declines[] = {
-  [1] = N_("The payment could not be matched to a payer's account."),    /* malformed */
-  [2] = N_("The payment could not be matched to a payer's account."),    /* bad_signature */
-  [3] = N_("The payment could not be matched to a payer's account."),    /* wrong_terminal */
-  [4] = N_("The payer's wallet has no account with the acquirer."),      /* unknown_credential */
-  [5] = N_("This wallet paid twice with the same payment. It is blocked."), /* double_spend */
-  [6] = BLOCKED,                                                          /* revoked */
-  [8] = N_("The payer's balance is too low."),                           /* insufficient_funds */
-  [11] = N_("This payment was cancelled by the acquirer and cannot be used again."), /* reversed */
-  [12] = N_("The payer's wallet is not valid for this sale (currency, stall or dates)."),
+  [OFFAUTH_SETTLE_MALFORMED] = N_("The payment could not be matched to a payer's account."),
+  [OFFAUTH_SETTLE_BAD_SIGNATURE] = N_("The payment could not be matched to a payer's account."),
+  [OFFAUTH_SETTLE_WRONG_TERMINAL] = N_("The payment could not be matched to a payer's account."),
+  [OFFAUTH_SETTLE_UNKNOWN_CREDENTIAL] = N_("The payer's wallet has no account with the acquirer."),
+  [OFFAUTH_SETTLE_DOUBLE_SPEND] =
+    N_("This wallet paid twice with the same payment. It is blocked."),
+  [OFFAUTH_SETTLE_REVOKED] = BLOCKED,
+  [OFFAUTH_SETTLE_INSUFFICIENT_FUNDS] = N_("The payer's balance is too low."),
+  [OFFAUTH_SETTLE_REVERSED] =
+    N_("This payment was cancelled by the acquirer and cannot be used again."),
+  [OFFAUTH_SETTLE_INVALID_CREDENTIAL] =
+    N_("The payer's wallet is not valid for this sale (currency, stall or dates)."),
 };
 
 const char *
