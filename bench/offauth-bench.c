@@ -24,6 +24,8 @@
 
 #include "testutil.h"
 
+#include "bench-bare.h"
+
 static gint opt_samples = 3000;
 static gchar *opt_sizes = NULL;
 static gchar *opt_dir = NULL;
@@ -34,81 +36,6 @@ static const GOptionEntry entries[] = {
   { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_dir, "Directory for the databases (a temporary one under .)", "DIR" },
   { NULL }
 };
-
-typedef struct
-{
-  double p50, p99, mean;
-} Figures;
-
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static Figures
-figures (GArray *samples)
-{
-  Figures f = { 0 };
-  double sum = 0;
-
-  qsort (samples->data, samples->len, sizeof (double), compare_doubles);
-  for (guint i = 0; i < samples->len; i++)
-    sum += g_array_index (samples, double, i);
-  f.p50 = g_array_index (samples, double, samples->len / 2);
-  f.p99 = g_array_index (samples, double, (samples->len * 99) / 100);
-  f.mean = sum / samples->len;
-  return f;
-}
-
-/* The bare cost: what any offline authorization must at least do. */
-typedef struct
-{
-  sqlite3      *db;
-  sqlite3_stmt *insert;
-  guint8        msg[8 + OFFAUTH_PAYMENT_SIGNED];
-  guint8        sig1[64], sig2[64];
-  guint8        pk1[32], pk2[32];
-  guint8        row[1 + 8 + OFFAUTH_PAYMENT_SIZE + 1];
-} Bare;
-
-static void
-bare_init (Bare *b, const char *dir)
-{
-  g_autofree gchar *path = g_build_filename (dir, "bare.db", NULL);
-  guint8 sk[64];
-
-  g_assert (sqlite3_open (path, &b->db) == SQLITE_OK);
-  g_assert (sqlite3_exec (b->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                          "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL)",
-                          NULL, NULL, NULL) == SQLITE_OK);
-  g_assert (sqlite3_prepare_v2 (b->db, "INSERT INTO t (v) VALUES (?1)", -1, &b->insert, NULL) == SQLITE_OK);
-  randombytes_buf (b->msg, sizeof b->msg);
-  randombytes_buf (b->row, sizeof b->row);
-  crypto_sign_keypair (b->pk1, sk);
-  crypto_sign_detached (b->sig1, NULL, b->msg, sizeof b->msg, sk);
-  crypto_sign_keypair (b->pk2, sk);
-  crypto_sign_detached (b->sig2, NULL, b->msg, 8 + 108, sk);
-}
-
-static double
-bare_once (Bare *b)
-{
-  gint64 start = g_get_monotonic_time ();
-
-  if (crypto_sign_verify_detached (b->sig1, b->msg, sizeof b->msg, b->pk1) != 0 ||
-      crypto_sign_verify_detached (b->sig2, b->msg, 8 + 108, b->pk2) != 0)
-    g_error ("bare verification failed");
-  sqlite3_exec (b->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-  sqlite3_bind_blob (b->insert, 1, b->row, sizeof b->row, SQLITE_STATIC);
-  if (sqlite3_step (b->insert) != SQLITE_DONE)
-    g_error ("bare insert failed");
-  sqlite3_reset (b->insert);
-  if (sqlite3_exec (b->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-    g_error ("bare commit failed");
-  return (double) (g_get_monotonic_time () - start);
-}
 
 typedef struct
 {
@@ -162,7 +89,7 @@ auth_once (Auth *a)
 }
 
 static void
-run_size (guint64 stored, const char *base, Figures *bare_out, Figures *auth_out)
+run_size (guint64 stored, const char *base, BenchFigures *bare_out, BenchFigures *auth_out)
 {
   g_autoptr(GError) error = NULL;
   g_autofree gchar *dir = test_tmp_dir (base, "run");
@@ -173,7 +100,7 @@ run_size (guint64 stored, const char *base, Figures *bare_out, Figures *auth_out
   OffauthSecretKey *root = offauth_secret_key_generate ();
   OffauthTerminalConfig config;
   OffauthBundle b = { 0 };
-  Bare bare = { 0 };
+  BenchBare bare = { 0 };
   Auth a = { 0 };
   guint64 now = (guint64) (g_get_real_time () / G_USEC_PER_SEC);
   gint64 t0;
@@ -218,32 +145,31 @@ run_size (guint64 stored, const char *base, Figures *bare_out, Figures *auth_out
     g_error ("%s", error->message);
   open_s = (g_get_monotonic_time () - t0) / 1e6;
 
-  bare_init (&bare, dir);
+  bench_bare_init (&bare, dir);
   new_credential (&a);
   /* Warm up both, then alternate blocks so that both see the same disk weather. */
   for (int i = 0; i < 50; i++)
     {
-      bare_once (&bare);
+      bench_bare_once (&bare);
       auth_once (&a);
     }
   for (int done = 0; done < opt_samples; done += 100)
     for (int phase = 0; phase < 2; phase++)
       for (int i = 0; i < 100; i++)
         {
-          double us = phase == 0 ? bare_once (&bare) : auth_once (&a);
+          double us = phase == 0 ? bench_bare_once (&bare) : auth_once (&a);
           g_array_append_val (phase == 0 ? bare_samples : auth_samples, us);
         }
 
-  *bare_out = figures (bare_samples);
-  *auth_out = figures (auth_samples);
+  *bare_out = bench_figures (bare_samples);
+  *auth_out = bench_figures (auth_samples);
   printf ("%9" G_GUINT64_FORMAT "  %8.0f %8.0f  %8.0f %8.0f  %5.2fx %5.2fx  %7.0f  %6.1f s  %6.1f s\n",
           stored, bare_out->p50, bare_out->p99, auth_out->p50, auth_out->p99,
           auth_out->p50 / bare_out->p50, auth_out->p99 / bare_out->p99, 1e6 / auth_out->mean,
           fill_s, open_s);
   fflush (stdout);
 
-  sqlite3_finalize (bare.insert);
-  sqlite3_close (bare.db);
+  bench_bare_clear (&bare);
   offauth_terminal_free (a.t);
   offauth_secret_key_free (a.issuer);
   offauth_secret_key_free (a.payer);
@@ -258,7 +184,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) sizes = NULL;
   g_autofree gchar *base = NULL;
-  Figures first_auth = { 0 }, last_auth = { 0 }, last_bare = { 0 }, first_bare = { 0 };
+  BenchFigures first_auth = { 0 }, last_auth = { 0 }, last_bare = { 0 }, first_bare = { 0 };
   guint64 last_size = 0;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -281,7 +207,7 @@ main (int argc, char **argv)
   for (guint i = 0; sizes[i] != NULL; i++)
     {
       guint64 n;
-      Figures bare, auth;
+      BenchFigures bare, auth;
 
       if (!g_ascii_string_to_unsigned (sizes[i], 10, 0, G_MAXUINT64, &n, NULL))
         {

@@ -19,9 +19,10 @@
 #include <string.h>
 
 #include <libsoup/soup.h>
-#include <sqlite3.h>
 
 #include "offauth.h"
+
+#include "testutil.h"
 
 static gint64 opt_first = 0;
 static gint64 opt_count = -1;
@@ -61,37 +62,6 @@ post (const char   *url,
   return soup_message_get_status (msg);
 }
 
-/* The terminal's journal rows first .. first + count - 1 (count < 0: to the end). */
-static GPtrArray *
-read_rows (const char *db_path,
-           gint64      first,
-           gint64      count,
-           guint8      prev_hash[OFFAUTH_HASH_SIZE])
-{
-  sqlite3 *db;
-  sqlite3_stmt *s;
-  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-
-  memset (prev_hash, 0, OFFAUTH_HASH_SIZE);
-  if (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-    g_error ("cannot open %s", db_path);
-  sqlite3_prepare_v2 (db, "SELECT hash FROM journal WHERE seq = ?1", -1, &s, NULL);
-  sqlite3_bind_int64 (s, 1, first - 1);
-  if (sqlite3_step (s) == SQLITE_ROW)
-    memcpy (prev_hash, sqlite3_column_blob (s, 0), OFFAUTH_HASH_SIZE);
-  sqlite3_finalize (s);
-  sqlite3_prepare_v2 (db, "SELECT record FROM journal WHERE seq >= ?1 ORDER BY seq LIMIT ?2", -1,
-                      &s, NULL);
-  sqlite3_bind_int64 (s, 1, first);
-  sqlite3_bind_int64 (s, 2, count);
-  while (sqlite3_step (s) == SQLITE_ROW)
-    g_ptr_array_add (rows, g_bytes_new (sqlite3_column_blob (s, 0),
-                                        (gsize) sqlite3_column_bytes (s, 0)));
-  sqlite3_finalize (s);
-  sqlite3_close (db);
-  return rows;
-}
-
 static OffauthSecretKey *
 terminal_key (const char *db_path)
 {
@@ -125,7 +95,7 @@ cmd_sync (const char   *db_path,
   GString *out = g_string_new (NULL);
   guint status;
 
-  rows = read_rows (db_path, first, opt_count, fields.prev_hash);
+  rows = test_journal_rows (db_path, first, opt_count, fields.prev_hash);
   if (opt_prev_zero)
     memset (fields.prev_hash, 0, sizeof fields.prev_hash);
   views = g_new0 (OffauthView, rows->len + 1);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "testutil.h"
 
@@ -125,6 +126,36 @@ test_terminal_enroll (OffauthTerminal             *t,
   else
     offauth_terminal_enroll (t, bundle_text, merchant, fpr, config, &error);
   g_assert_no_error (error);
+}
+
+GPtrArray *
+test_journal_rows (const char *db_path,
+                   gint64      first,
+                   gint64      count,
+                   guint8      prev_hash[OFFAUTH_HASH_SIZE])
+{
+  sqlite3 *db;
+  sqlite3_stmt *s;
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  memset (prev_hash, 0, OFFAUTH_HASH_SIZE);
+  if (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    g_error ("cannot open %s", db_path);
+  sqlite3_prepare_v2 (db, "SELECT hash FROM journal WHERE seq = ?1", -1, &s, NULL);
+  sqlite3_bind_int64 (s, 1, first - 1);
+  if (sqlite3_step (s) == SQLITE_ROW)
+    memcpy (prev_hash, sqlite3_column_blob (s, 0), OFFAUTH_HASH_SIZE);
+  sqlite3_finalize (s);
+  sqlite3_prepare_v2 (db, "SELECT record FROM journal WHERE seq >= ?1 ORDER BY seq LIMIT ?2", -1,
+                      &s, NULL);
+  sqlite3_bind_int64 (s, 1, first);
+  sqlite3_bind_int64 (s, 2, count);
+  while (sqlite3_step (s) == SQLITE_ROW)
+    g_ptr_array_add (rows, g_bytes_new (sqlite3_column_blob (s, 0),
+                                        (gsize) sqlite3_column_bytes (s, 0)));
+  sqlite3_finalize (s);
+  sqlite3_close (db);
+  return rows;
 }
 
 guint64

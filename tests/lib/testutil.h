@@ -54,6 +54,14 @@ void              test_terminal_enroll  (OffauthTerminal   *t,
                                          const OffauthSecretKey *root,
                                          const OffauthTerminalConfig *config);
 
+/* The rows first .. first + count - 1 (count < 0: to the end) of the journal of the
+ * terminal database at db_path, as GBytes; prev_hash gets the hash of row first - 1 (zeros
+ * before row 1). For the stand-ins of the terminal's sync client in tests and bench. */
+GPtrArray        *test_journal_rows     (const char        *db_path,
+                                         gint64             first,
+                                         gint64             count,
+                                         guint8             prev_hash[OFFAUTH_HASH_SIZE]);
+
 typedef struct
 {
   gchar            *dir;
