@@ -579,6 +579,55 @@ day_sync (const Stall *s,
   return seconds_since (start);
 }
 
+/* The same day synced by the terminal's own code: a copy of the terminal pinned to a fresh
+ * acquirer, then `offauth-terminal sync` (the engine builds and applies, net/ carries), from
+ * the start of the process to all verdicts applied and committed. Seconds. */
+static double
+day_sync_terminal (World       *w,
+                   const Stall *s,
+                   const char  *name)
+{
+  g_autofree gchar *dir = g_build_filename (w->dir, name, NULL);
+  g_autofree gchar *db = g_build_filename (dir, "kiosk.db", NULL);
+  g_autofree gchar *key = g_strconcat (db, ".key", NULL);
+  g_autofree gchar *stall_key = g_strconcat (s->db_path, ".key", NULL);
+  g_autofree gchar *contents = NULL, *key_contents = NULL, *pk = NULL, *out = NULL;
+  g_autoptr(GError) error = NULL;
+  Acquirer a = { 0 };
+  gsize len = 0, key_len = 0;
+  gint status;
+  gint64 start;
+  double took;
+
+  g_mkdir_with_parents (dir, 0700);
+  if (!g_file_get_contents (s->db_path, &contents, &len, &error) ||
+      !g_file_set_contents (db, contents, (gssize) len, &error) ||
+      !g_file_get_contents (stall_key, &key_contents, &key_len, &error) ||
+      !g_file_set_contents_full (key, key_contents, (gssize) key_len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+    g_error ("copy: %s", error->message);
+  acquirer_start (&a, w, name, 1);
+  pk = offauth_b64_encode (a.pk, sizeof a.pk);
+  {
+    const char *argv[] = { TERMINAL_PATH, "acquirer", db, a.url, "--key", pk, NULL };
+    if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                       NULL, NULL, &status, &error) ||
+        !g_spawn_check_wait_status (status, &error))
+      g_error ("offauth-terminal acquirer: %s", error->message);
+  }
+  start = g_get_monotonic_time ();
+  {
+    const char *argv[] = { TERMINAL_PATH, "sync", db, "--json", NULL };
+    if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
+                       &status, &error) ||
+        !g_spawn_check_wait_status (status, &error))
+      g_error ("offauth-terminal sync: %s %s", error->message, out ? out : "");
+  }
+  took = seconds_since (start);
+  acquirer_stop (&a);
+  return took;
+}
+
 /* One online authorization: the request and the payment made first (as the terminal and
  * the phone make them), then timed: POST /v1/authorize until the decision is parsed and
  * checked. Microseconds. */
@@ -642,10 +691,12 @@ run_day_and_online (World     *w,
   g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 600, NULL);
   g_autoptr(GArray) bare_samples = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) online_samples = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree gchar *terminal_name = g_strdup_printf ("terminal-day-%d", run);
   Acquirer a = { 0 };
   BenchFigures fb, fo;
-  double day;
+  double day, day_terminal;
 
+  day_terminal = day_sync_terminal (w, &w->stalls[0], terminal_name);
   acquirer_start (&a, w, name, 1);
   day = day_sync (&w->stalls[0], &a, session);
 
@@ -666,9 +717,9 @@ run_day_and_online (World     *w,
         }
   fb = bench_figures (bare_samples);
   fo = bench_figures (online_samples);
-  printf ("%3d  %8.2f s  %9.2f %9.2f  %9.2f %9.2f  %5.2fx %5.2fx\n", run, day,
-          fo.p50 / 1000, fo.p99 / 1000, fb.p50 / 1000, fb.p99 / 1000, fo.p50 / fb.p50,
-          fo.p99 / fb.p99);
+  printf ("%3d  %8.2f s  %8.2f s  %9.2f %9.2f  %9.2f %9.2f  %5.2fx %5.2fx\n", run, day,
+          day_terminal, fo.p50 / 1000, fo.p99 / 1000, fb.p50 / 1000, fb.p99 / 1000,
+          fo.p50 / fb.p50, fo.p99 / fb.p99);
   fflush (stdout);
   acquirer_stop (&a);
 }
@@ -725,11 +776,14 @@ main (int argc, char **argv)
   print_load ("after the settlement runs");
 
   printf ("\nOne sync of a day's queue (%d sales of one terminal, requests of %d rows, read, "
-          "built, signed,\nposted one after the other, every answer checked): wall time. "
+          "built, signed,\nposted one after the other, every answer checked): wall time; "
+          "\"by the terminal\": `offauth-terminal\nsync` on a copy of that terminal, from its "
+          "start to every verdict applied and committed. "
           "Online authorization:\nPOST /v1/authorize with a fresh O, %d per run, until the "
           "decision is checked, beside bare =\n2 verifications + 1 commit, alternating blocks "
           "of 100. Times in ms.\n\n", opt_sales, opt_batch, opt_online);
-  printf ("%3s  %10s  %9s %9s  %9s %9s  %6s %6s\n", "run", "day sync", "auth p50", "auth p99",
+  printf ("%3s  %10s  %10s  %9s %9s  %9s %9s  %6s %6s\n", "run", "day sync", "terminal",
+          "auth p50", "auth p99",
           "bare p50", "bare p99", "p50/b", "p99/b");
   for (gint r = 1; r <= opt_runs; r++)
     run_day_and_online (&w, &bare, r);
