@@ -66,6 +66,7 @@ typedef enum
   ST_DELETE_DEBIT,
   ST_INSERT_ANSWER,
   ST_FIND_ANSWER,
+  ST_NOTE_REQUEST,
   ST_PUT_ISSUER_KEY,
   ST_GET_ISSUER_KEY,
   ST_PUT_BUNDLE,
@@ -167,6 +168,7 @@ static const char *statement_sql[N_STATEMENTS] = {
   [ST_INSERT_ANSWER] = "INSERT OR IGNORE INTO answers (hash, terminal_id, acquirer_time) "
                        "VALUES (?1, ?2, ?3)",
   [ST_FIND_ANSWER] = "SELECT acquirer_time FROM answers WHERE hash = ?1 AND terminal_id = ?2",
+  [ST_NOTE_REQUEST] = "INSERT OR IGNORE INTO requests (hash, terminal_id) VALUES (?1, ?2)",
   [ST_PUT_ISSUER_KEY] = "INSERT OR REPLACE INTO issuer_keys (key_id, public_key, not_before, "
                         "not_after, scope, bundle_sequence) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
   [ST_GET_ISSUER_KEY] = "SELECT public_key, not_before, not_after, scope FROM issuer_keys "
@@ -242,6 +244,10 @@ static const char schema_sql[] =
   "CREATE TABLE IF NOT EXISTS answers ("
   "  hash BLOB PRIMARY KEY, terminal_id BLOB NOT NULL,"
   "  acquirer_time INTEGER NOT NULL) WITHOUT ROWID;"
+  /* H(request) of every sync request handled: a request seen before is a replay, whose
+   * retry asks run no attempt. */
+  "CREATE TABLE IF NOT EXISTS requests ("
+  "  hash BLOB PRIMARY KEY, terminal_id BLOB NOT NULL) WITHOUT ROWID;"
   /* Every bundle seen in the issuer folder, verified under the scheme root, and every
    * issuer key any of them carried (the latest bundle's entry for each). */
   "CREATE TABLE IF NOT EXISTS bundles ("
@@ -1234,6 +1240,23 @@ acquirer_db_insert_answer (AcquirerDb   *db,
   bind_blob (s, 2, terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
   bind_u64 (s, 3, acquirer_time);
   return db_step_done (db, s, error);
+}
+
+gboolean
+acquirer_db_note_request (AcquirerDb   *db,
+                          const guint8  hash[OFFAUTH_HASH_SIZE],
+                          const guint8  terminal_id[OFFAUTH_TERMINAL_ID_SIZE],
+                          gboolean     *seen,
+                          GError      **error)
+{
+  sqlite3_stmt *s = db_stmt (db, ST_NOTE_REQUEST);
+
+  bind_blob (s, 1, hash, OFFAUTH_HASH_SIZE);
+  bind_blob (s, 2, terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+  if (!db_step_done (db, s, error))
+    return FALSE;
+  *seen = sqlite3_changes (db->db) == 0;
+  return TRUE;
 }
 
 gboolean

@@ -258,6 +258,12 @@ gboolean    acquirer_db_insert_answer    (AcquirerDb              *db,
                                           const guint8             terminal_id[OFFAUTH_TERMINAL_ID_SIZE],
                                           guint64                  acquirer_time,
                                           GError                 **error);
+/* Keeps H(sync request); *seen when it was kept before (a replay). */
+gboolean    acquirer_db_note_request     (AcquirerDb              *db,
+                                          const guint8             hash[OFFAUTH_HASH_SIZE],
+                                          const guint8             terminal_id[OFFAUTH_TERMINAL_ID_SIZE],
+                                          gboolean                *seen,
+                                          GError                 **error);
 gboolean    acquirer_db_find_answer      (AcquirerDb              *db,
                                           const guint8             hash[OFFAUTH_HASH_SIZE],
                                           const guint8             terminal_id[OFFAUTH_TERMINAL_ID_SIZE],

@@ -615,6 +615,7 @@ gboolean
 acquirer_settle_ask (AcquirerSettle         *ctx,
                      const AcquirerTerminal *t,
                      guint64                 sale_seq,
+                     gboolean                replayed,
                      AcquirerSale           *sale,
                      gboolean               *found,
                      GError                **error)
@@ -625,7 +626,9 @@ acquirer_settle_ask (AcquirerSettle         *ctx,
     return TRUE;
   if (is_held (sale))
     return rerun_held (ctx, t, sale, error);
-  return retry_sale (ctx, t, sale, ctx->now >= sale->retry_after, error);
+  /* A replayed ask is "any other ask" (PROTOCOL.md, "Retry schedule"): run only when due,
+   * it would let whoever saw one request spend the sale's attempts up to a final decline. */
+  return retry_sale (ctx, t, sale, !replayed && ctx->now >= sale->retry_after, error);
 }
 
 gboolean

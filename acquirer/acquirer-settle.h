@@ -59,10 +59,12 @@ gboolean acquirer_settle_record      (AcquirerSettle         *ctx,
                                       guint64                 k9_time,
                                       AcquirerSale           *sale,
                                       GError                **error);
-/* A retry ask for the terminal's sale at sale_seq: *found FALSE when it names no sale. */
+/* A retry ask for the terminal's sale at sale_seq: *found FALSE when it names no sale.
+ * replayed: the request carrying it came before, so it runs no attempt even when due. */
 gboolean acquirer_settle_ask         (AcquirerSettle         *ctx,
                                       const AcquirerTerminal *t,
                                       guint64                 sale_seq,
+                                      gboolean                replayed,
                                       AcquirerSale           *sale,
                                       gboolean               *found,
                                       GError                **error);

@@ -5,7 +5,8 @@
  * held must be byte-identical and new rows extend the acquirer's copy of the chain (else a
  * fork: 409, nothing acknowledged, the new branch's unknown sales settled); then, in one
  * durable transaction, new rows stored, kind-1 rows settled, kind-8 closes applied, retry
- * asks run, and the answer signed and kept (H(answer), for t_sale).
+ * asks run, and the answer signed and kept (H(answer), for t_sale). Every request's hash
+ * is kept too: the retry asks of a request seen before (a replay) run no attempt.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -427,10 +428,12 @@ sync_run (SyncRun                  *run,
 {
   guint8 prev[OFFAUTH_HASH_SIZE];
   guint64 cursor = 0;
-  gboolean more = FALSE, fork;
+  gboolean more = FALSE, fork, replayed;
   guint8 hash[OFFAUTH_HASH_SIZE];
 
-  if (!acquirer_settle_refresh (&run->ctx, error) ||
+  offauth_sync_request_hash (req, hash);
+  if (!acquirer_db_note_request (run->ctx.db, hash, run->t->terminal_id, &replayed, error) ||
+      !acquirer_settle_refresh (&run->ctx, error) ||
       !acquirer_db_get_chain (run->ctx.db, run->t->terminal_id, &run->chain, error) ||
       !acquirer_settle_reverse_expired (&run->ctx, error) ||
       !acquirer_settle_held (&run->ctx, run->t, error))
@@ -477,7 +480,7 @@ sync_run (SyncRun                  *run,
       AcquirerSale sale;
       gboolean found;
 
-      if (!acquirer_settle_ask (&run->ctx, run->t, req->asks[i], &sale, &found, error))
+      if (!acquirer_settle_ask (&run->ctx, run->t, req->asks[i], replayed, &sale, &found, error))
         return FALSE;
       if (found)
         add_verdict (run->verdicts, &sale, run->chain.acked_seq);

@@ -3,12 +3,20 @@
  * terminal's key file (DB.key) for the acquirer's key, posts them and prints the answer.
  *
  *   acquirer-client sync DB ACQUIRER_KEY URL [--first N] [--count N] [--cursor C]
- *                   [--ask SEQ]... [--forge] [--tamper SEQ] [--prev-zero]
+ *                   [--ask SEQ]... [--forge] [--tamper SEQ] [--prev-zero] [--created-at T]
+ *                   [--junk PAYMENT_TEXT]... [--append PAYMENT_TEXT]...
  *   acquirer-client online DB ACQUIRER_KEY URL PAYMENT_TEXT [--created-at T]
  *
  * Prints one JSON line: {"status": HTTP status, and for 200 the answer's fields, its
  * verdicts (sale_seq, state, reason, attempt, retry_after) or the decision's}. The
  * answer's signature and request_hash are checked; a failure is "valid": false.
+ *
+ * A hostile terminal's rows: --junk appends a kind-1 row carrying the payment with its
+ * request rewritten to name this terminal (the payer's signature no longer verifies: a
+ * junk record with a valid credential); --append appends a kind-1 row with the payment as
+ * it is (a rival uploading a photographed code). Both go after the journal's rows, junk
+ * first; the terminal's own database never holds them. --created-at fixes the request's
+ * created_at, so that the same command sends the same bytes again (a replay).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -32,6 +40,8 @@ static gchar **opt_asks = NULL;
 static gboolean opt_forge = FALSE;
 static gint64 opt_tamper = 0;
 static gboolean opt_prev_zero = FALSE;
+static gchar **opt_junk = NULL;
+static gchar **opt_append = NULL;
 
 static const GOptionEntry entries[] = {
   { "first", 0, 0, G_OPTION_ARG_INT64, &opt_first, "First row (default: 1)", "N" },
@@ -41,7 +51,9 @@ static const GOptionEntry entries[] = {
   { "forge", 0, 0, G_OPTION_ARG_NONE, &opt_forge, "Sign with another key", NULL },
   { "tamper", 0, 0, G_OPTION_ARG_INT64, &opt_tamper, "Change a byte of this row", "SEQ" },
   { "prev-zero", 0, 0, G_OPTION_ARG_NONE, &opt_prev_zero, "Send zeros as prev_hash", NULL },
-  { "created-at", 0, 0, G_OPTION_ARG_INT64, &opt_created_at, "created_at of O", "T" },
+  { "created-at", 0, 0, G_OPTION_ARG_INT64, &opt_created_at, "created_at of U or O", "T" },
+  { "junk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_junk, "Append a junk sale row", "PAYMENT" },
+  { "append", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_append, "Append a sale row", "PAYMENT" },
   { NULL }
 };
 
@@ -60,6 +72,31 @@ post (const char   *url,
   if (*answer == NULL)
     g_error ("POST %s: %s", url, error->message);
   return soup_message_get_status (msg);
+}
+
+/* A kind-1 row (mode 0) carrying the payment; junk: its request names the terminal_id
+ * given, under the payer's old signature. */
+static GBytes *
+sale_row (const char   *payment_text,
+          const guint8 *junk_terminal_id)
+{
+  g_autoptr(GError) error = NULL;
+  OffauthPayment p;
+  guint8 *record = g_malloc0 (1 + 8 + OFFAUTH_PAYMENT_SIZE + 1);
+
+  if (!offauth_payment_parse_text (&p, payment_text, -1, &error))
+    g_error ("payment: %s", error->message);
+  if (junk_terminal_id != NULL)
+    {
+      memcpy (p.request.terminal_id, junk_terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+      offauth_request_encode (&p.request);
+      offauth_payment_encode (&p);
+    }
+  record[0] = 1;
+  for (guint i = 0; i < 8; i++)
+    record[1 + i] = (guint8) (p.request.created_at >> (8 * i));
+  memcpy (record + 9, p.raw, OFFAUTH_PAYMENT_SIZE);
+  return g_bytes_new_take (record, 1 + 8 + OFFAUTH_PAYMENT_SIZE + 1);
 }
 
 static OffauthSecretKey *
@@ -96,6 +133,11 @@ cmd_sync (const char   *db_path,
   guint status;
 
   rows = test_journal_rows (db_path, first, opt_count, fields.prev_hash);
+  offauth_terminal_id_from_key (fields.terminal_id, opt_forge ? real->pk : key->pk);
+  for (guint i = 0; opt_junk != NULL && opt_junk[i] != NULL; i++)
+    g_ptr_array_add (rows, sale_row (opt_junk[i], fields.terminal_id));
+  for (guint i = 0; opt_append != NULL && opt_append[i] != NULL; i++)
+    g_ptr_array_add (rows, sale_row (opt_append[i], NULL));
   if (opt_prev_zero)
     memset (fields.prev_hash, 0, sizeof fields.prev_hash);
   views = g_new0 (OffauthView, rows->len + 1);
@@ -117,9 +159,9 @@ cmd_sync (const char   *db_path,
   asks = g_new0 (guint64, n_asks + 1);
   for (guint i = 0; i < n_asks; i++)
     asks[i] = g_ascii_strtoull (opt_asks[i], NULL, 10);
-  offauth_terminal_id_from_key (fields.terminal_id, opt_forge ? real->pk : key->pk);
   fields.first_seq = (guint64) first;
-  fields.created_at = (guint64) (g_get_real_time () / G_USEC_PER_SEC);
+  fields.created_at = opt_created_at > 0 ? (guint64) opt_created_at
+                                         : (guint64) (g_get_real_time () / G_USEC_PER_SEC);
   fields.verdict_cursor = (guint64) opt_cursor;
   fields.n_asks = n_asks;
   fields.asks = asks;

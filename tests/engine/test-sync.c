@@ -213,6 +213,14 @@ test_refusals (Fixture *f, gconstpointer data)
   cases[n++] = (typeof (cases[0])) { test_answer_text (f->acquirer, u, last, NULL, f->w->now, 1, 0,
                                                        &bad, 1),
                                      "not a sale" };
+  /* Beside the valid verdicts of both sales, one for the row before the first sale (the
+   * acquirer pinned, kind 10): the whole answer is refused, neither sale changes. */
+  bad = v[0];
+  bad.sale_seq = f->sales[0].sale_number - 1;
+  bad.sale_id[0] ^= 1;   /* the encoder takes one verdict per sale id */
+  cases[n++] = (typeof (cases[0])) { test_answer_text (f->acquirer, u, last, NULL, f->w->now, 1, 0,
+                                                       (OffauthVerdict[]) { bad, v[0], v[1] }, 3),
+                                     "not a sale" };
   for (guint i = 0; i < n; i++)
     {
       if (offauth_sync_apply_answer (sync, cases[i].text, -1, NULL, &error))
