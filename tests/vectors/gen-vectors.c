@@ -3264,6 +3264,7 @@ typedef struct
   GPtrArray  *records;    /* element i: the record of row i + 1 */
   GByteArray *hashes;     /* element i: h_(i + 1) */
   guint64     cursor;     /* the verdict cursor of the last answer it accepted */
+  guint64     acked;      /* its acked_seq */
 } STerminal;
 
 typedef struct
@@ -3289,6 +3290,7 @@ st_terminal_init (STerminal *t, const char *name, int key, const char *merchant)
   t->records = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   t->hashes = g_byte_array_new ();
   t->cursor = 0;
+  t->acked = 0;
 }
 
 static void
@@ -3348,6 +3350,8 @@ st_accept (STerminal *t, const GByteArray *a, const Verdict *changed, guint n, g
   GByteArray *b = g_byte_array_new ();
   guint8 h[OFFAUTH_HASH_SIZE];
 
+  t->acked = rd64le (a->data + 24);
+  t->cursor = rd64le (a->data + 104);
   for (guint i = 0; i < n; i++)
     {
       sale_state_payload (state, &changed[i]);
@@ -3476,6 +3480,13 @@ st_request (const STerminal *t, guint64 first_seq, guint64 created_at, const gui
                              (guint32) (t->records->len + 1 - first_seq));
 }
 
+/* The request after the last answer it accepted: every row not acknowledged yet. */
+static GByteArray *
+st_next (const STerminal *t, guint64 created_at, const guint64 *asks, guint32 r)
+{
+  return st_request (t, t->acked + 1, created_at, asks, r);
+}
+
 static void
 st_topup (Settle *st, guint64 when, const SAccount *a, guint64 amount)
 {
@@ -3579,9 +3590,202 @@ settle_basic (void)
 }
 
 static void
+settle_double_spend (void)
+{
+  Settle *st = st_new ("02-double-spend", "settled double_spend",
+                       "A wallet restored from a backup pays at two terminals with the same "
+                       "counter: the sale that reaches the acquirer first is settled, the later "
+                       "one is declined as a double spend (state 2, reason 5) and debits "
+                       "nothing; the earlier keeps its verdict.",
+                       T0);
+  STerminal t, o;
+  SAccount acc = { .name = "a1", .balance = 5000 };
+  OffauthPayment px, py;
+  GByteArray *u, *a;
+
+  st_terminal_init (&t, "terminal", K_TERMINAL, MERCHANT);
+  st_terminal_init (&o, "other-terminal", K_OTHER_TERMINAL, "kiosk-2");
+  default_cred (&acc.cred, 0xa1);
+  st->accounts = &acc;
+  st->n_accounts = 1;
+  st_register (st, &t);
+  st_register (st, &o);
+  st_account (st, &acc, "credential 'a1' (issuer A): 50.00 EUR on account");
+
+  st_row (&t, KIND_BUNDLE, T0, bundle1.raw, bundle1.raw_len);
+  st_sale (&t, &acc.cred, 1000, 1, T0 + 100, 0x01, T0 + 110, &px);
+  st_row (&o, KIND_BUNDLE, T0, bundle1.raw, bundle1.raw_len);
+  st_sale (&o, &acc.cred, 800, 1, T0 + 120, 0x01, T0 + 130, &py);
+
+  sc_note (st->sc, "'terminal' uploads rows 1-2 (sale 2: 10.00, counter 1) first: settled, "
+                   "5000 - 1000 = 4000");
+  u = st_next (&t, T0 + 300, NULL, 0);
+  acc.balance = 4000;
+  {
+    Verdict v[] = { { 2, px.sale_id, SETTLED, RS_OK, 1, 0 } };
+    a = st_sync (st, &t, T0 + 300, u, 2, 1, 0, v, 1);
+    st_accept (&t, a, v, 1, T0 + 301);
+  }
+  g_byte_array_unref (u);
+  g_byte_array_unref (a);
+
+  sc_note (st->sc, "'other-terminal' (merchant kiosk-2) uploads its sale 2 (8.00, counter 1 "
+                   "again, another sale id): an earlier sale with the same credential and "
+                   "counter, payer-signed for the terminal that uploaded it: double_spend, final; "
+                   "versions count per terminal");
+  u = st_next (&o, T0 + 400, NULL, 0);
+  {
+    Verdict v[] = { { 2, py.sale_id, DECLINED, RS_DOUBLE_SPEND, 1, 0 } };
+    a = st_sync (st, &o, T0 + 400, u, 2, 1, 0, v, 1);
+    st_accept (&o, a, v, 1, T0 + 401);
+  }
+  g_byte_array_unref (u);
+  g_byte_array_unref (a);
+
+  sc_note (st->sc, "'terminal' uploads rows 3-4 (kind 8, kind 9): no verdict changed, its sale "
+                   "stays settled");
+  u = st_next (&t, T0 + 500, NULL, 0);
+  g_byte_array_unref (st_sync (st, &t, T0 + 500, u, 4, 1, 0, NULL, 0));
+  g_byte_array_unref (u);
+  st_terminal_clear (&t);
+  st_terminal_clear (&o);
+  st_end (st);
+}
+
+static void
+settle_close (void)
+{
+  Settle *st = st_new ("03-close-withdrawn", "insufficient_funds withdrawn",
+                       "A sale declined for now (insufficient_funds) is closed by the merchant "
+                       "(a kind-8 row, state 4 written off): the acquirer ends it as withdrawn "
+                       "(state 2, reason 10) when it stores the row; a later top-up debits "
+                       "nothing for it.",
+                       T0);
+  STerminal t;
+  SAccount acc = { .name = "a1", .balance = 500 };
+  OffauthPayment p;
+  GByteArray *u, *a;
+  guint8 close[56];
+
+  st_terminal_init (&t, "terminal", K_TERMINAL, MERCHANT);
+  default_cred (&acc.cred, 0xa1);
+  st->accounts = &acc;
+  st->n_accounts = 1;
+  st_register (st, &t);
+  st_account (st, &acc, "credential 'a1' (issuer A): 5.00 EUR on account");
+
+  st_row (&t, KIND_BUNDLE, T0, bundle1.raw, bundle1.raw_len);
+  st_sale (&t, &acc.cred, 1000, 1, T0 + 100, 0x01, T0 + 110, &p);
+
+  sc_note (st->sc, "rows 1-2: sale 2 (10.00) short: state 3, reason 8, attempt 1, retry_after "
+                   "now + 1 h");
+  u = st_next (&t, T0 + 300, NULL, 0);
+  {
+    Verdict v[] = { { 2, p.sale_id, RETRY, RS_INSUFFICIENT_FUNDS, 1, T0 + 300 + HOUR } };
+    a = st_sync (st, &t, T0 + 300, u, 2, 1, 0, v, 1);
+    st_accept (&t, a, v, 1, T0 + 301);
+  }
+  g_byte_array_unref (u);
+  g_byte_array_unref (a);
+
+  {
+    Verdict c = { 2, p.sale_id, WRITTEN_OFF, RS_OK, 0, 0 };
+    sale_state_payload (close, &c);
+    st_row (&t, KIND_STATE, T0 + 600, close, sizeof close);
+  }
+  sc_note (st->sc, "rows 3-5: kind 8 and kind 9 of the answer, then the merchant's close of "
+                   "sale 2 (kind 8: state 4, reason, attempt and retry_after 0): withdrawn, "
+                   "version 2, attempt kept");
+  u = st_next (&t, T0 + 1000, NULL, 0);
+  {
+    Verdict v[] = { { 2, p.sale_id, DECLINED, RS_WITHDRAWN, 1, 0 } };
+    a = st_sync (st, &t, T0 + 1000, u, 5, 2, 0, v, 1);
+    st_accept (&t, a, v, 1, T0 + 1001);
+  }
+  g_byte_array_unref (u);
+  g_byte_array_unref (a);
+
+  sc_note (st->sc, "the payer tops up 10.00: the withdrawn sale is not settled, nothing debited");
+  acc.balance = 1500;
+  st_topup (st, T0 + 2000, &acc, 1000);
+
+  sc_note (st->sc, "rows 6-7 (kind 8 withdrawn, kind 9), no retry ask (the sale is closed): "
+                   "no verdict changed");
+  u = st_next (&t, T0 + 2100, NULL, 0);
+  g_byte_array_unref (st_sync (st, &t, T0 + 2100, u, 7, 2, 0, NULL, 0));
+  g_byte_array_unref (u);
+  st_terminal_clear (&t);
+  st_end (st);
+}
+
+static void
+settle_exhausted (void)
+{
+  Settle *st = st_new ("04-retries-exhausted", "insufficient_funds retries_exhausted",
+                       "A sale short at every attempt: attempts 2 to 5 run by retry asks at or "
+                       "after their retry_after (first decline + 1 h, 6 h, 24 h, 72 h, or the "
+                       "attempt just run + 1 h when later); attempt 5 ends it as "
+                       "retries_exhausted (state 2, reason 9, attempt 5).",
+                       T0);
+  STerminal t;
+  SAccount acc = { .name = "a1", .balance = 100 };
+  OffauthPayment p;
+  guint64 ask[] = { 2 };
+  const guint64 first = T0 + 300;
+  /* When each sync runs, and the verdict it must give. */
+  const struct
+  {
+    guint64     when;
+    guint8      state, reason;
+    guint16     attempt;
+    guint64     retry_after;
+    const char *note;
+  } runs[] = {
+    { first, RETRY, RS_INSUFFICIENT_FUNDS, 1, first + HOUR,
+      "rows 1-2: sale 2 (10.00) short: attempt 1, retry_after first decline + 1 h" },
+    { first + HOUR, RETRY, RS_INSUFFICIENT_FUNDS, 2, first + 6 * HOUR,
+      "rows 3-4 and the retry ask exactly at retry_after: attempt 2; next due first + 6 h" },
+    { T0 + 80000, RETRY, RS_INSUFFICIENT_FUNDS, 3, first + 24 * HOUR,
+      "rows 5-6, asked late: attempt 3; next due first + 24 h (later than now + 1 h)" },
+    { T0 + 258000, RETRY, RS_INSUFFICIENT_FUNDS, 4, T0 + 258000 + HOUR,
+      "rows 7-8, asked late: attempt 4; first + 72 h is sooner than now + 1 h, so now + 1 h" },
+    { T0 + 258000 + HOUR, DECLINED, RS_RETRIES_EXHAUSTED, 5, 0,
+      "rows 9-10, at retry_after: attempt 5 finds the balance short: retries_exhausted" },
+  };
+
+  st_terminal_init (&t, "terminal", K_TERMINAL, MERCHANT);
+  default_cred (&acc.cred, 0xa1);
+  st->accounts = &acc;
+  st->n_accounts = 1;
+  st_register (st, &t);
+  st_account (st, &acc, "credential 'a1' (issuer A): 1.00 EUR on account");
+
+  st_row (&t, KIND_BUNDLE, T0, bundle1.raw, bundle1.raw_len);
+  st_sale (&t, &acc.cred, 1000, 1, T0 + 100, 0x01, T0 + 110, &p);
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    {
+      Verdict v = { 2, p.sale_id, runs[i].state, runs[i].reason, runs[i].attempt,
+                    runs[i].retry_after };
+      GByteArray *u = st_next (&t, runs[i].when, ask, i == 0 ? 0 : 1);
+      GByteArray *a;
+
+      sc_note (st->sc, "%s", runs[i].note);
+      a = st_sync (st, &t, runs[i].when, u, t.records->len, i + 1, 0, &v, 1);
+      st_accept (&t, a, &v, 1, runs[i].when + 1);
+      g_byte_array_unref (u);
+      g_byte_array_unref (a);
+    }
+  st_terminal_clear (&t);
+  st_end (st);
+}
+
+static void
 gen_settlement (void)
 {
   settle_basic ();
+  settle_double_spend ();
+  settle_close ();
+  settle_exhausted ();
 }
 
 int
