@@ -3526,7 +3526,8 @@ settle_basic (void)
   st->accounts = &acc;
   st->n_accounts = 1;
   st_register (st, &t);
-  st_account (st, &acc, "credential 'a1' (issuer A: EUR, 5000 offline in all): 20.00 EUR on account");
+  st_account (st, &acc,
+              "credential 'a1' (issuer A: EUR, 5000 offline in all): 20.00 EUR on account");
 
   st_row (&t, KIND_BUNDLE, T0, bundle1.raw, bundle1.raw_len);
   st_sale (&t, &acc.cred, 1250, 1, T0 + 100, 0x01, T0 + 110, &p1);

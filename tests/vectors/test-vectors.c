@@ -485,7 +485,8 @@ is_vector_file (const char *rel)
   return strcmp (rel, "messages.txt") == 0 || strcmp (rel, "invalid.txt") == 0 ||
          ((g_str_has_prefix (rel, "decisions" G_DIR_SEPARATOR_S) ||
            g_str_has_prefix (rel, "pending" G_DIR_SEPARATOR_S) ||
-           g_str_has_prefix (rel, "settlement" G_DIR_SEPARATOR_S)) && g_str_has_suffix (rel, ".vec"));
+           g_str_has_prefix (rel, "settlement" G_DIR_SEPARATOR_S)) &&
+          g_str_has_suffix (rel, ".vec"));
 }
 
 static void
@@ -2548,7 +2549,8 @@ settle_sync (SettleRun *run, Record *r, guint64 now, const char *who)
   guint8 h[32];
   gsize len;
 
-  if (text == NULL || pk == NULL || (u = offauth_sync_request_parse_text (text, -1, &error)) == NULL)
+  if (text == NULL || pk == NULL ||
+      (u = offauth_sync_request_parse_text (text, -1, &error)) == NULL)
     {
       fail_at (r, "step %u: a registered terminal and a request that parses are needed%s%s",
                run->step, error ? ": " : "", error ? error->message : "");
@@ -2642,9 +2644,10 @@ test_settlement (gconstpointer data)
       else if (strcmp (kind, "step") == 0)
         {
           const char *step = record_name (r);
-          g_autofree gchar *who = g_strdup_printf ("our acquirer at step %u (%s)", ++run.step, step);
+          g_autofree gchar *who = NULL;
           guint64 now;
 
+          who = g_strdup_printf ("our acquirer at step %u (%s)", ++run.step, step);
           if (!get_u64 (r, "time", &now))
             continue;
           if (strcmp (step, "sync") == 0)
@@ -2652,7 +2655,8 @@ test_settlement (gconstpointer data)
           else if (strcmp (step, "topup") == 0)
             {
               const char *name = rec_get (r, "account");
-              const OffauthCredential *cred = name ? g_hash_table_lookup (run.accounts, name) : NULL;
+              const OffauthCredential *cred =
+                name != NULL ? g_hash_table_lookup (run.accounts, name) : NULL;
               guint64 amount;
 
               if (cred == NULL || !get_u64 (r, "amount", &amount))
