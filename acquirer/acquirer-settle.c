@@ -165,14 +165,16 @@ acquirer_settle_refresh (AcquirerSettle *ctx,
                          GError        **error)
 {
   g_autoptr(GError) local = NULL;
-  g_autoptr(OffauthIssuer) is = settle_issuer (ctx, &local);
+  g_autoptr(OffauthIssuer) is = NULL;
   g_autofree gchar *text = NULL;
   g_autofree gchar *root = NULL;
   g_autofree gchar *bundle_root = NULL;
   g_autoptr(GPtrArray) lists = NULL;
   OffauthBundle bundle;
 
-  if (is == NULL)
+  if (ctx->issuer_dir == NULL)
+    return TRUE;  /* no issuer folder: the trust material kept in the database */
+  if ((is = settle_issuer (ctx, &local)) == NULL)
     {
       g_warning ("The issuer folder cannot be read: %s", local->message);
       return TRUE;  /* settle with what is kept */
@@ -216,8 +218,8 @@ acquirer_settle_finish (AcquirerSettle *ctx,
         }
     }
   g_array_set_size (ctx->to_revoke, 0);
-  if (n == 0)
-    return TRUE;
+  if (n == 0 || ctx->issuer_dir == NULL)
+    return TRUE;  /* without an issuer folder, marked revoked in the database only */
   if ((is = settle_issuer (ctx, &local)) == NULL ||
       (lists = offauth_issuer_revoke (is, ids->data, n, ACQUIRER_REVOKE_HOURS, &local)) == NULL)
     {

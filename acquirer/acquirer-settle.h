@@ -29,7 +29,7 @@ typedef struct
 {
   AcquirerDb             *db;
   const OffauthSecretKey *key;          /* the acquirer's key (decisions, answers) */
-  const char             *issuer_dir;
+  const char             *issuer_dir;   /* NULL: none (the settlement test vectors) */
   guint64                 now;
   GArray                 *to_revoke;    /* credentials (172 bytes each) caught double spent */
 } AcquirerSettle;

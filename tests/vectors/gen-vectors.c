@@ -2,7 +2,8 @@
  *
  *   gen-vectors OUTDIR
  *
- * writes OUTDIR/messages.txt, OUTDIR/invalid.txt and OUTDIR/decisions/NN-<reason>*.vec.
+ * writes OUTDIR/messages.txt, OUTDIR/invalid.txt, OUTDIR/decisions/NN-<reason>*.vec and
+ * OUTDIR/settlement/NN-*.vec.
  * Everything comes from fixed seeds, ids, challenges and times, and Ed25519 in libsodium
  * is deterministic, so two runs give the same bytes (test-vectors checks this against the
  * files checked in). To update the checked-in files after a deliberate change:
@@ -693,18 +694,20 @@ chain_hash (guint64 seq)
   return seq == 0 ? zero : chain_hashes->data + OFFAUTH_HASH_SIZE * (seq - 1);
 }
 
-static void
-write_sync_request (GString *o, const char *name, guint64 first_seq, guint64 created_at,
-                    guint64 cursor, const guint64 *asks, guint32 r, guint32 n,
-                    GByteArray **out, const char *comment)
+/* A U of terminal key `key`: rows first_seq .. first_seq + n - 1 of `records` (element i
+ * is row i + 1), prev_hash `prev`. */
+static GByteArray *
+sync_request_bytes (int key, GPtrArray *records, const guint8 *prev, guint64 first_seq,
+                    guint64 created_at, guint64 cursor, const guint64 *asks, guint32 r, guint32 n)
 {
   GByteArray *a = g_byte_array_new ();
-  guint8 id[OFFAUTH_KEY_ID_SIZE], h[OFFAUTH_HASH_SIZE];
+  guint8 tid[OFFAUTH_TERMINAL_ID_SIZE];
 
+  offauth_terminal_id_from_key (tid, keys[key]->pk);
   w_header (a, 'U');
-  g_byte_array_append (a, terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+  g_byte_array_append (a, tid, OFFAUTH_TERMINAL_ID_SIZE);
   w64 (a, first_seq);
-  g_byte_array_append (a, chain_hash (first_seq - 1), OFFAUTH_HASH_SIZE);
+  g_byte_array_append (a, prev, OFFAUTH_HASH_SIZE);
   w64 (a, created_at);
   w64 (a, cursor);
   w32 (a, r);
@@ -713,11 +716,22 @@ write_sync_request (GString *o, const char *name, guint64 first_seq, guint64 cre
     w64 (a, asks[i]);
   for (guint32 i = 0; i < n; i++)
     {
-      GBytes *rec = g_ptr_array_index (chain_records, first_seq - 1 + i);
+      GBytes *rec = g_ptr_array_index (records, first_seq - 1 + i);
       w32 (a, (guint32) g_bytes_get_size (rec));
       g_byte_array_append (a, g_bytes_get_data (rec, NULL), (guint) g_bytes_get_size (rec));
     }
-  w_sign (a, OFFAUTH_TAG_UPLD, TRUE, K_TERMINAL);
+  w_sign (a, OFFAUTH_TAG_UPLD, TRUE, key);
+  return a;
+}
+
+static void
+write_sync_request (GString *o, const char *name, guint64 first_seq, guint64 created_at,
+                    guint64 cursor, const guint64 *asks, guint32 r, guint32 n,
+                    GByteArray **out, const char *comment)
+{
+  GByteArray *a = sync_request_bytes (K_TERMINAL, chain_records, chain_hash (first_seq - 1),
+                                      first_seq, created_at, cursor, asks, r, n);
+  guint8 id[OFFAUTH_KEY_ID_SIZE], h[OFFAUTH_HASH_SIZE];
 
   g_string_append_printf (o, "\n# %s\n", comment);
   kv (o, "vector", "%s", name);
@@ -752,19 +766,20 @@ write_sync_request (GString *o, const char *name, guint64 first_seq, guint64 cre
   *out = a;
 }
 
-static void
-write_sync_answer (GString *o, const char *name, const char *answers, const GByteArray *u,
-                   guint64 acked_seq, guint64 acquirer_time, guint64 cursor, guint32 flags,
-                   const Verdict *v, guint32 n, GByteArray **out, const char *comment)
+/* The A that answers the U `u` (its terminal id and H(u) taken from it). */
+static GByteArray *
+sync_answer_bytes (const GByteArray *u, guint64 acked_seq, const guint8 *h_acked,
+                   guint64 acquirer_time, guint64 cursor, guint32 flags, const Verdict *v,
+                   guint32 n)
 {
   GByteArray *a = g_byte_array_new ();
-  guint8 h[OFFAUTH_HASH_SIZE], uh[OFFAUTH_HASH_SIZE];
+  guint8 uh[OFFAUTH_HASH_SIZE];
 
   offauth_hash (uh, u->data, u->len);
   w_header (a, 'A');
-  g_byte_array_append (a, terminal_id, OFFAUTH_TERMINAL_ID_SIZE);
+  g_byte_array_append (a, u->data + 8, OFFAUTH_TERMINAL_ID_SIZE);
   w64 (a, acked_seq);
-  g_byte_array_append (a, chain_hash (acked_seq), OFFAUTH_HASH_SIZE);
+  g_byte_array_append (a, h_acked, OFFAUTH_HASH_SIZE);
   w64 (a, acquirer_time);
   g_byte_array_append (a, uh, sizeof uh);
   w64 (a, cursor);
@@ -774,6 +789,19 @@ write_sync_answer (GString *o, const char *name, const char *answers, const GByt
     w_verdict (a, &v[i]);
   w_sign (a, OFFAUTH_TAG_ACKN, FALSE, K_ACQUIRER);
   g_assert (a->len == 184 + 56 * n);
+  return a;
+}
+
+static void
+write_sync_answer (GString *o, const char *name, const char *answers, const GByteArray *u,
+                   guint64 acked_seq, guint64 acquirer_time, guint64 cursor, guint32 flags,
+                   const Verdict *v, guint32 n, GByteArray **out, const char *comment)
+{
+  GByteArray *a = sync_answer_bytes (u, acked_seq, chain_hash (acked_seq), acquirer_time, cursor,
+                                     flags, v, n);
+  guint8 h[OFFAUTH_HASH_SIZE], uh[OFFAUTH_HASH_SIZE];
+
+  offauth_hash (uh, u->data, u->len);
 
   g_string_append_printf (o, "\n# %s\n", comment);
   kv (o, "vector", "%s", name);
@@ -3215,11 +3243,558 @@ gen_decisions (void)
   scen_storage_unavailable ();
 }
 
+/* Settlement scenarios (README.md, "Settlement scenarios"): a sequence of sync requests
+ * and top-ups against a new acquirer, with the answer every step must get, written here
+ * from PROTOCOL.md "Settlement of one sale, at the acquirer" and the retry schedule. */
+
+/* PROTOCOL.md's numbers: record kinds, verdict states and settlement reasons. */
+enum
+{
+  KIND_SALE = 1, KIND_BUNDLE = 3, KIND_STATE = 8, KIND_ACCEPTED = 9,
+  SETTLED = 1, DECLINED = 2, RETRY = 3, WRITTEN_OFF = 4,
+  RS_OK = 0, RS_DOUBLE_SPEND = 5, RS_INSUFFICIENT_FUNDS = 8, RS_RETRIES_EXHAUSTED = 9,
+  RS_WITHDRAWN = 10,
+};
+
+typedef struct
+{
+  const char *name;       /* its key record in messages.txt */
+  int         key;
+  const char *merchant;
+  GPtrArray  *records;    /* element i: the record of row i + 1 */
+  GByteArray *hashes;     /* element i: h_(i + 1) */
+  guint64     cursor;     /* the verdict cursor of the last answer it accepted */
+  guint64     acked;      /* its acked_seq */
+} STerminal;
+
+typedef struct
+{
+  const char       *name;
+  OffauthCredential cred;
+  guint64           balance;  /* expected, after the step being written */
+} SAccount;
+
+typedef struct
+{
+  Scenario  *sc;
+  SAccount  *accounts;
+  guint      n_accounts;
+} Settle;
+
+static void
+st_terminal_init (STerminal *t, const char *name, int key, const char *merchant)
+{
+  t->name = name;
+  t->key = key;
+  t->merchant = merchant;
+  t->records = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  t->hashes = g_byte_array_new ();
+  t->cursor = 0;
+  t->acked = 0;
+}
+
+static void
+st_terminal_clear (STerminal *t)
+{
+  g_ptr_array_unref (t->records);
+  g_byte_array_unref (t->hashes);
+}
+
+static const guint8 *
+st_hash (const STerminal *t, guint64 seq)
+{
+  static const guint8 zero[OFFAUTH_HASH_SIZE];
+
+  return seq == 0 ? zero : t->hashes->data + OFFAUTH_HASH_SIZE * (seq - 1);
+}
+
+/* Journals a row on the terminal: u8 kind || u64 time || payload. */
+static void
+st_row (STerminal *t, guint kind, guint64 when, const guint8 *payload, gsize len)
+{
+  g_autofree guint8 *record = g_malloc (9 + len);
+  guint8 h[OFFAUTH_HASH_SIZE];
+  guint64 seq = t->records->len + 1;
+
+  record[0] = (guint8) kind;
+  for (int i = 0; i < 8; i++)
+    record[1 + i] = (guint8) (when >> (8 * i));
+  memcpy (record + 9, payload, len);
+  journal_hash (h, seq, st_hash (t, seq - 1), record, 9 + len);
+  g_ptr_array_add (t->records, g_bytes_new (record, 9 + len));
+  g_byte_array_append (t->hashes, h, OFFAUTH_HASH_SIZE);
+}
+
+/* A sale the terminal approved offline: a request of its own, paid with the counter. */
+static void
+st_sale (STerminal *t, const OffauthCredential *c, guint64 amount, guint32 counter,
+         guint64 created_at, guint8 challenge, guint64 when, OffauthPayment *p)
+{
+  OffauthRequest r;
+  guint8 tid[OFFAUTH_TERMINAL_ID_SIZE], payload[OFFAUTH_PAYMENT_SIZE + 1];
+
+  offauth_terminal_id_from_key (tid, keys[t->key]->pk);
+  request_build (&r, t->merchant, tid, 0, "EUR", amount, created_at, challenge);
+  pay (p, c, &r, counter);
+  memcpy (payload, p->raw, OFFAUTH_PAYMENT_SIZE);
+  payload[OFFAUTH_PAYMENT_SIZE] = 0;
+  st_row (t, KIND_SALE, when, payload, sizeof payload);
+}
+
+/* The terminal applies an accepted answer: a kind-8 row per verdict that changes its sale
+ * (given), then the kind-9 row (acked_seq || acquirer_time || cursor || H(answer)). */
+static void
+st_accept (STerminal *t, const GByteArray *a, const Verdict *changed, guint n, guint64 when)
+{
+  guint8 state[56];
+  GByteArray *b = g_byte_array_new ();
+  guint8 h[OFFAUTH_HASH_SIZE];
+
+  t->acked = rd64le (a->data + 24);
+  t->cursor = rd64le (a->data + 104);
+  for (guint i = 0; i < n; i++)
+    {
+      sale_state_payload (state, &changed[i]);
+      st_row (t, KIND_STATE, when, state, sizeof state);
+    }
+  offauth_hash (h, a->data, a->len);
+  w64 (b, rd64le (a->data + 24));
+  w64 (b, rd64le (a->data + 64));
+  w64 (b, rd64le (a->data + 104));
+  g_byte_array_append (b, h, sizeof h);
+  st_row (t, KIND_ACCEPTED, when, b->data, b->len);
+  g_byte_array_unref (b);
+}
+
+static Settle *
+st_new (const char *file, const char *covers, const char *description, guint64 setup_time)
+{
+  Settle *st = g_new0 (Settle, 1);
+  Scenario *sc = g_new0 (Scenario, 1);
+  guint8 seed[OFFAUTH_SEED_SIZE];
+
+  sc->dir = "settlement";
+  sc->file = file;
+  sc->out = g_string_new (NULL);
+  st->sc = sc;
+  file_header (sc->out, "a settlement scenario, replayed step by step on a new acquirer");
+  g_string_append (sc->out, "# The acquirer: key 'acquirer' of messages.txt, holding bundle-1 (its issuer keys), no\n"
+                            "# revocation list; set up at `time` with the terminals and accounts below.\n");
+  kv (sc->out, "scenario", "%s", file);
+  kv (sc->out, "covers", "%s", covers);
+  kv (sc->out, "description", "%s", description);
+  kv_u64 (sc->out, "time", setup_time);
+  memset (seed, key_defs[K_ACQUIRER].fill, sizeof seed);
+  kv_hex (sc->out, "acquirer_seed", seed, sizeof seed);
+  kv_b64 (sc->out, "acquirer_public_key", keys[K_ACQUIRER]->pk, OFFAUTH_PK_SIZE);
+  kv (sc->out, "bundle", "%s", bundle1_text);
+  return st;
+}
+
+static void
+st_register (Settle *st, const STerminal *t)
+{
+  GString *o = st->sc->out;
+  guint8 tid[OFFAUTH_TERMINAL_ID_SIZE];
+
+  offauth_terminal_id_from_key (tid, keys[t->key]->pk);
+  g_string_append_printf (o, "\n# a registered terminal (its key record in messages.txt)\n");
+  kv (o, "terminal", "%s", t->name);
+  kv_b64 (o, "public_key", keys[t->key]->pk, OFFAUTH_PK_SIZE);
+  kv_hex (o, "terminal_id", tid, sizeof tid);
+  kv (o, "merchant_id", "%s", t->merchant);
+  kv_u64 (o, "scope", 0);
+}
+
+static void
+st_account (Settle *st, SAccount *a, const char *comment)
+{
+  GString *o = st->sc->out;
+  g_autofree gchar *text = offauth_text_encode ('C', a->cred.raw, OFFAUTH_CREDENTIAL_SIZE);
+
+  g_string_append_printf (o, "\n# %s\n", comment);
+  kv (o, "account", "%s", a->name);
+  kv (o, "credential", "%s", text);
+  kv_u64 (o, "balance", a->balance);
+}
+
+static void
+st_balances (Settle *st)
+{
+  for (guint i = 0; i < st->n_accounts; i++)
+    {
+      g_autofree gchar *k = g_strdup_printf ("balance.%s", st->accounts[i].name);
+      kv_u64 (st->sc->out, k, st->accounts[i].balance);
+    }
+}
+
+/* A sync step: the terminal sends u at `when` (the acquirer's clock), which must be
+ * answered (200) with these fields; the answer comes back (for the terminal's kind-9). */
+static GByteArray *
+st_sync (Settle *st, const STerminal *t, guint64 when, const GByteArray *u, guint64 acked_seq,
+         guint64 cursor, guint32 flags, const Verdict *v, guint32 n)
+{
+  GString *o = st->sc->out;
+  GByteArray *a = sync_answer_bytes (u, acked_seq, st_hash (t, acked_seq), when, cursor, flags,
+                                     v, n);
+  guint8 h[OFFAUTH_HASH_SIZE];
+
+  sc_step (st->sc, "sync", when);
+  kv (o, "terminal", "%s", t->name);
+  kv_text (o, "request", 'U', u->data, u->len);
+  offauth_hash (h, u->data, u->len);
+  kv_hex (o, "request_hash", h, sizeof h);
+  kv_u64 (o, "status", 200);
+  kv_u64 (o, "acked_seq", acked_seq);
+  kv_hex (o, "h_acked", st_hash (t, acked_seq), OFFAUTH_HASH_SIZE);
+  kv_u64 (o, "acquirer_time", when);
+  kv_u64 (o, "verdict_cursor", cursor);
+  kv_u64 (o, "flags", flags);
+  kv_u64 (o, "n", n);
+  for (guint32 i = 0; i < n; i++)
+    {
+#define VK(f) g_autofree gchar *k_##f = g_strdup_printf ("verdict.%u." #f, i)
+      VK (sale_seq); VK (sale_id); VK (state); VK (reason); VK (attempt); VK (retry_after);
+#undef VK
+      kv_u64 (o, k_sale_seq, v[i].sale_seq);
+      kv_hex (o, k_sale_id, v[i].sale_id, OFFAUTH_SALE_ID_SIZE);
+      kv_u64 (o, k_state, v[i].state);
+      kv_u64 (o, k_reason, v[i].reason);
+      kv_u64 (o, k_attempt, v[i].attempt);
+      kv_u64 (o, k_retry_after, v[i].retry_after);
+    }
+  offauth_hash (h, a->data, a->len);
+  kv_hex (o, "answer_hash", h, sizeof h);
+  kv_text (o, "answer", 'A', a->data, a->len);
+  st_balances (st);
+  return a;
+}
+
+/* The terminal's next request: rows first_seq .. its last, its cursor, these asks. */
+static GByteArray *
+st_request (const STerminal *t, guint64 first_seq, guint64 created_at, const guint64 *asks,
+            guint32 r)
+{
+  return sync_request_bytes (t->key, t->records, st_hash (t, first_seq - 1), first_seq,
+                             created_at, t->cursor, asks, r,
+                             (guint32) (t->records->len + 1 - first_seq));
+}
+
+/* The request after the last answer it accepted: every row not acknowledged yet. */
+static GByteArray *
+st_next (const STerminal *t, guint64 created_at, const guint64 *asks, guint32 r)
+{
+  return st_request (t, t->acked + 1, created_at, asks, r);
+}
+
+static void
+st_topup (Settle *st, guint64 when, const SAccount *a, guint64 amount)
+{
+  sc_step (st->sc, "topup", when);
+  kv (st->sc->out, "account", "%s", a->name);
+  kv_u64 (st->sc->out, "amount", amount);
+  st_balances (st);
+}
+
+static void
+st_end (Settle *st)
+{
+  sc_end (st->sc);
+  g_free (st);
+}
+
+#define HOUR G_GUINT64_CONSTANT (3600)
+
+static void
+settle_basic (void)
+{
+  Settle *st = st_new ("01-settled-retry-topup", "settled insufficient_funds resend retry topup",
+                       "Two offline sales of one payer: the first settled, the second declined "
+                       "for now (insufficient_funds, retry_after by the schedule); the same "
+                       "request again changes nothing; an early retry ask uses no attempt; a "
+                       "due one runs attempt 2; a top-up settles the sale and the next sync "
+                       "carries its verdict.",
+                       T0);
+  STerminal t;
+  SAccount acc = { .name = "a1", .balance = 2000 };
+  OffauthPayment p1, p2;
+  GByteArray *u, *a;
+  guint64 ask[] = { 3 };
+
+  st_terminal_init (&t, "terminal", K_TERMINAL, MERCHANT);
+  default_cred (&acc.cred, 0xa1);
+  st->accounts = &acc;
+  st->n_accounts = 1;
+  st_register (st, &t);
+  st_account (st, &acc,
+              "credential 'a1' (issuer A: EUR, 5000 offline in all): 20.00 EUR on account");
+
+  st_row (&t, KIND_BUNDLE, T0, bundle1.raw, bundle1.raw_len);
+  st_sale (&t, &acc.cred, 1250, 1, T0 + 100, 0x01, T0 + 110, &p1);
+  st_sale (&t, &acc.cred, 1500, 2, T0 + 200, 0x02, T0 + 210, &p2);
+
+  sc_note (st->sc, "rows 1-3: bundle-1 loaded (kind 3), sale 2 (12.50, counter 1), sale 3 "
+                   "(15.00, counter 2); version 1: sale 2 settled (balance 2000 - 1250 = 750), "
+                   "version 2: sale 3 short, attempt 1, retry_after = now + 1 h");
+  u = st_request (&t, 1, T0 + 300, NULL, 0);
+  acc.balance = 750;
+  {
+    Verdict v[] = {
+      { 2, p1.sale_id, SETTLED, RS_OK, 1, 0 },
+      { 3, p2.sale_id, RETRY, RS_INSUFFICIENT_FUNDS, 1, T0 + 300 + HOUR },
+    };
+    g_byte_array_unref (st_sync (st, &t, T0 + 300, u, 3, 2, 0, v, 2));
+    sc_note (st->sc, "the answer was lost: the same request again gets the current verdicts, "
+                     "nothing debited twice (only acquirer_time differs)");
+    a = st_sync (st, &t, T0 + 400, u, 3, 2, 0, v, 2);
+    g_byte_array_unref (u);
+    t.cursor = 2;
+    st_accept (&t, a, v, 2, T0 + 401);
+    g_byte_array_unref (a);
+  }
+
+  sc_note (st->sc, "rows 4-6 (kind 8 for sales 2 and 3, kind 9) and an early retry ask for "
+                   "sale 3 (before its retry_after): its verdict unchanged, no attempt used");
+  u = st_request (&t, 4, T0 + 1000, ask, 1);
+  {
+    Verdict v[] = { { 3, p2.sale_id, RETRY, RS_INSUFFICIENT_FUNDS, 1, T0 + 300 + HOUR } };
+    g_byte_array_unref (st_sync (st, &t, T0 + 1000, u, 6, 2, 0, v, 1));
+  }
+  g_byte_array_unref (u);
+
+  sc_note (st->sc, "a poll with the retry ask once due: attempt 2 runs and finds 750 < 1500; "
+                   "attempt 3 is due at the first decline + 6 h (T0+300+6h, later than now + 1 h)");
+  u = st_request (&t, 7, T0 + 4000, ask, 1);
+  {
+    Verdict v[] = { { 3, p2.sale_id, RETRY, RS_INSUFFICIENT_FUNDS, 2, T0 + 300 + 6 * HOUR } };
+    a = st_sync (st, &t, T0 + 4000, u, 6, 3, 0, v, 1);
+    t.cursor = 3;
+    st_accept (&t, a, v, 1, T0 + 4001);
+    g_byte_array_unref (a);
+  }
+  g_byte_array_unref (u);
+
+  sc_note (st->sc, "the payer tops up 10.00: 1750 covers sale 3, settled at once with no "
+                   "attempt used (version 4); 1750 - 1500 = 250");
+  acc.balance = 250;
+  st_topup (st, T0 + 5000, &acc, 1000);
+
+  sc_note (st->sc, "rows 7-8 (kind 8, kind 9): the answer carries version 4, sale 3 settled");
+  u = st_request (&t, 7, T0 + 5100, NULL, 0);
+  {
+    Verdict v[] = { { 3, p2.sale_id, SETTLED, RS_OK, 2, 0 } };
+    g_byte_array_unref (st_sync (st, &t, T0 + 5100, u, 8, 4, 0, v, 1));
+  }
+  g_byte_array_unref (u);
+  st_terminal_clear (&t);
+  st_end (st);
+}
+
+static void
+settle_double_spend (void)
+{
+  Settle *st = st_new ("02-double-spend", "settled double_spend",
+                       "A wallet restored from a backup pays at two terminals with the same "
+                       "counter: the sale that reaches the acquirer first is settled, the later "
+                       "one is declined as a double spend (state 2, reason 5) and debits "
+                       "nothing; the earlier keeps its verdict.",
+                       T0);
+  STerminal t, o;
+  SAccount acc = { .name = "a1", .balance = 5000 };
+  OffauthPayment px, py;
+  GByteArray *u, *a;
+
+  st_terminal_init (&t, "terminal", K_TERMINAL, MERCHANT);
+  st_terminal_init (&o, "other-terminal", K_OTHER_TERMINAL, "kiosk-2");
+  default_cred (&acc.cred, 0xa1);
+  st->accounts = &acc;
+  st->n_accounts = 1;
+  st_register (st, &t);
+  st_register (st, &o);
+  st_account (st, &acc, "credential 'a1' (issuer A): 50.00 EUR on account");
+
+  st_row (&t, KIND_BUNDLE, T0, bundle1.raw, bundle1.raw_len);
+  st_sale (&t, &acc.cred, 1000, 1, T0 + 100, 0x01, T0 + 110, &px);
+  st_row (&o, KIND_BUNDLE, T0, bundle1.raw, bundle1.raw_len);
+  st_sale (&o, &acc.cred, 800, 1, T0 + 120, 0x01, T0 + 130, &py);
+
+  sc_note (st->sc, "'terminal' uploads rows 1-2 (sale 2: 10.00, counter 1) first: settled, "
+                   "5000 - 1000 = 4000");
+  u = st_next (&t, T0 + 300, NULL, 0);
+  acc.balance = 4000;
+  {
+    Verdict v[] = { { 2, px.sale_id, SETTLED, RS_OK, 1, 0 } };
+    a = st_sync (st, &t, T0 + 300, u, 2, 1, 0, v, 1);
+    st_accept (&t, a, v, 1, T0 + 301);
+  }
+  g_byte_array_unref (u);
+  g_byte_array_unref (a);
+
+  sc_note (st->sc, "'other-terminal' (merchant kiosk-2) uploads its sale 2 (8.00, counter 1 "
+                   "again, another sale id): an earlier sale with the same credential and "
+                   "counter, payer-signed for the terminal that uploaded it: double_spend, final; "
+                   "versions count per terminal");
+  u = st_next (&o, T0 + 400, NULL, 0);
+  {
+    Verdict v[] = { { 2, py.sale_id, DECLINED, RS_DOUBLE_SPEND, 1, 0 } };
+    a = st_sync (st, &o, T0 + 400, u, 2, 1, 0, v, 1);
+    st_accept (&o, a, v, 1, T0 + 401);
+  }
+  g_byte_array_unref (u);
+  g_byte_array_unref (a);
+
+  sc_note (st->sc, "'terminal' uploads rows 3-4 (kind 8, kind 9): no verdict changed, its sale "
+                   "stays settled");
+  u = st_next (&t, T0 + 500, NULL, 0);
+  g_byte_array_unref (st_sync (st, &t, T0 + 500, u, 4, 1, 0, NULL, 0));
+  g_byte_array_unref (u);
+  st_terminal_clear (&t);
+  st_terminal_clear (&o);
+  st_end (st);
+}
+
+static void
+settle_close (void)
+{
+  Settle *st = st_new ("03-close-withdrawn", "insufficient_funds withdrawn",
+                       "A sale declined for now (insufficient_funds) is closed by the merchant "
+                       "(a kind-8 row, state 4 written off): the acquirer ends it as withdrawn "
+                       "(state 2, reason 10) when it stores the row; a later top-up debits "
+                       "nothing for it.",
+                       T0);
+  STerminal t;
+  SAccount acc = { .name = "a1", .balance = 500 };
+  OffauthPayment p;
+  GByteArray *u, *a;
+  guint8 close[56];
+
+  st_terminal_init (&t, "terminal", K_TERMINAL, MERCHANT);
+  default_cred (&acc.cred, 0xa1);
+  st->accounts = &acc;
+  st->n_accounts = 1;
+  st_register (st, &t);
+  st_account (st, &acc, "credential 'a1' (issuer A): 5.00 EUR on account");
+
+  st_row (&t, KIND_BUNDLE, T0, bundle1.raw, bundle1.raw_len);
+  st_sale (&t, &acc.cred, 1000, 1, T0 + 100, 0x01, T0 + 110, &p);
+
+  sc_note (st->sc, "rows 1-2: sale 2 (10.00) short: state 3, reason 8, attempt 1, retry_after "
+                   "now + 1 h");
+  u = st_next (&t, T0 + 300, NULL, 0);
+  {
+    Verdict v[] = { { 2, p.sale_id, RETRY, RS_INSUFFICIENT_FUNDS, 1, T0 + 300 + HOUR } };
+    a = st_sync (st, &t, T0 + 300, u, 2, 1, 0, v, 1);
+    st_accept (&t, a, v, 1, T0 + 301);
+  }
+  g_byte_array_unref (u);
+  g_byte_array_unref (a);
+
+  {
+    Verdict c = { 2, p.sale_id, WRITTEN_OFF, RS_OK, 0, 0 };
+    sale_state_payload (close, &c);
+    st_row (&t, KIND_STATE, T0 + 600, close, sizeof close);
+  }
+  sc_note (st->sc, "rows 3-5: kind 8 and kind 9 of the answer, then the merchant's close of "
+                   "sale 2 (kind 8: state 4, reason, attempt and retry_after 0): withdrawn, "
+                   "version 2, attempt kept");
+  u = st_next (&t, T0 + 1000, NULL, 0);
+  {
+    Verdict v[] = { { 2, p.sale_id, DECLINED, RS_WITHDRAWN, 1, 0 } };
+    a = st_sync (st, &t, T0 + 1000, u, 5, 2, 0, v, 1);
+    st_accept (&t, a, v, 1, T0 + 1001);
+  }
+  g_byte_array_unref (u);
+  g_byte_array_unref (a);
+
+  sc_note (st->sc, "the payer tops up 10.00: the withdrawn sale is not settled, nothing debited");
+  acc.balance = 1500;
+  st_topup (st, T0 + 2000, &acc, 1000);
+
+  sc_note (st->sc, "rows 6-7 (kind 8 withdrawn, kind 9), no retry ask (the sale is closed): "
+                   "no verdict changed");
+  u = st_next (&t, T0 + 2100, NULL, 0);
+  g_byte_array_unref (st_sync (st, &t, T0 + 2100, u, 7, 2, 0, NULL, 0));
+  g_byte_array_unref (u);
+  st_terminal_clear (&t);
+  st_end (st);
+}
+
+static void
+settle_exhausted (void)
+{
+  Settle *st = st_new ("04-retries-exhausted", "insufficient_funds retries_exhausted",
+                       "A sale short at every attempt: attempts 2 to 5 run by retry asks at or "
+                       "after their retry_after (first decline + 1 h, 6 h, 24 h, 72 h, or the "
+                       "attempt just run + 1 h when later); attempt 5 ends it as "
+                       "retries_exhausted (state 2, reason 9, attempt 5).",
+                       T0);
+  STerminal t;
+  SAccount acc = { .name = "a1", .balance = 100 };
+  OffauthPayment p;
+  guint64 ask[] = { 2 };
+  const guint64 first = T0 + 300;
+  /* When each sync runs, and the verdict it must give. */
+  const struct
+  {
+    guint64     when;
+    guint8      state, reason;
+    guint16     attempt;
+    guint64     retry_after;
+    const char *note;
+  } runs[] = {
+    { first, RETRY, RS_INSUFFICIENT_FUNDS, 1, first + HOUR,
+      "rows 1-2: sale 2 (10.00) short: attempt 1, retry_after first decline + 1 h" },
+    { first + HOUR, RETRY, RS_INSUFFICIENT_FUNDS, 2, first + 6 * HOUR,
+      "rows 3-4 and the retry ask exactly at retry_after: attempt 2; next due first + 6 h" },
+    { T0 + 80000, RETRY, RS_INSUFFICIENT_FUNDS, 3, first + 24 * HOUR,
+      "rows 5-6, asked late: attempt 3; next due first + 24 h (later than now + 1 h)" },
+    { T0 + 258000, RETRY, RS_INSUFFICIENT_FUNDS, 4, T0 + 258000 + HOUR,
+      "rows 7-8, asked late: attempt 4; first + 72 h is sooner than now + 1 h, so now + 1 h" },
+    { T0 + 258000 + HOUR, DECLINED, RS_RETRIES_EXHAUSTED, 5, 0,
+      "rows 9-10, at retry_after: attempt 5 finds the balance short: retries_exhausted" },
+  };
+
+  st_terminal_init (&t, "terminal", K_TERMINAL, MERCHANT);
+  default_cred (&acc.cred, 0xa1);
+  st->accounts = &acc;
+  st->n_accounts = 1;
+  st_register (st, &t);
+  st_account (st, &acc, "credential 'a1' (issuer A): 1.00 EUR on account");
+
+  st_row (&t, KIND_BUNDLE, T0, bundle1.raw, bundle1.raw_len);
+  st_sale (&t, &acc.cred, 1000, 1, T0 + 100, 0x01, T0 + 110, &p);
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    {
+      Verdict v = { 2, p.sale_id, runs[i].state, runs[i].reason, runs[i].attempt,
+                    runs[i].retry_after };
+      GByteArray *u = st_next (&t, runs[i].when, ask, i == 0 ? 0 : 1);
+      GByteArray *a;
+
+      sc_note (st->sc, "%s", runs[i].note);
+      a = st_sync (st, &t, runs[i].when, u, t.records->len, i + 1, 0, &v, 1);
+      st_accept (&t, a, &v, 1, runs[i].when + 1);
+      g_byte_array_unref (u);
+      g_byte_array_unref (a);
+    }
+  st_terminal_clear (&t);
+  st_end (st);
+}
+
+static void
+gen_settlement (void)
+{
+  settle_basic ();
+  settle_double_spend ();
+  settle_close ();
+  settle_exhausted ();
+}
+
 int
 main (int argc, char **argv)
 {
   g_autofree gchar *decisions = NULL;
   g_autofree gchar *pending = NULL;
+  g_autofree gchar *settlement = NULL;
 
   if (argc != 2)
     {
@@ -3231,8 +3806,10 @@ main (int argc, char **argv)
   outdir = argv[1];
   decisions = g_build_filename (outdir, "decisions", NULL);
   pending = g_build_filename (outdir, "pending", NULL);
-  if (g_mkdir_with_parents (decisions, 0755) != 0 || g_mkdir_with_parents (pending, 0755) != 0)
-    g_error ("Cannot create %s and %s", decisions, pending);
+  settlement = g_build_filename (outdir, "settlement", NULL);
+  if (g_mkdir_with_parents (decisions, 0755) != 0 || g_mkdir_with_parents (pending, 0755) != 0 ||
+      g_mkdir_with_parents (settlement, 0755) != 0)
+    g_error ("Cannot create %s, %s and %s", decisions, pending, settlement);
 
   setup ();
   chain_records = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
@@ -3240,6 +3817,7 @@ main (int argc, char **argv)
   gen_messages ();
   gen_invalid ();
   gen_decisions ();
+  gen_settlement ();
 
   for (int i = 0; i < N_KEYS; i++)
     offauth_secret_key_free (keys[i]);

@@ -9,6 +9,8 @@
  * /vectors/invalid        every invalid form is refused as malformed (a payment also by the
  *                         terminal's decision)
  * /vectors/decisions/...  every scenario replayed step by step on a new terminal
+ * /vectors/settlement/... every settlement scenario replayed on a new database of our
+ *                         reference acquirer, every field of every answer compared
  * /vectors/coverage       every reason code has a scenario
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -24,6 +26,8 @@
 #include "offauth-testing-private.h"
 
 #include "testutil.h"
+
+#include "acquirer-sync.h"
 
 static const char *gen_path;
 static const char *vectors_dir;
@@ -90,7 +94,11 @@ fail_at (Record     *r,
     g_string_append_printf (pending_failures, "%s%s:%u: %s", pending_failures->len ? "; " : "",
                             r->file, r->line, msg);
   else
-    g_test_fail_printf ("%s:%u: %s", r->file, r->line, msg);
+    {
+      /* g_test_fail_printf keeps the last message only: each one in the log too. */
+      g_test_message ("%s:%u: %s", r->file, r->line, msg);
+      g_test_fail_printf ("%s:%u: %s", r->file, r->line, msg);
+    }
 }
 
 static gboolean
@@ -476,7 +484,9 @@ is_vector_file (const char *rel)
 {
   return strcmp (rel, "messages.txt") == 0 || strcmp (rel, "invalid.txt") == 0 ||
          ((g_str_has_prefix (rel, "decisions" G_DIR_SEPARATOR_S) ||
-           g_str_has_prefix (rel, "pending" G_DIR_SEPARATOR_S)) && g_str_has_suffix (rel, ".vec"));
+           g_str_has_prefix (rel, "pending" G_DIR_SEPARATOR_S) ||
+           g_str_has_prefix (rel, "settlement" G_DIR_SEPARATOR_S)) &&
+          g_str_has_suffix (rel, ".vec"));
 }
 
 static void
@@ -2385,6 +2395,287 @@ test_pending (gconstpointer data)
   g_string_free (g_steal_pointer (&pending_failures), TRUE);
 }
 
+/* /vectors/settlement/... (README.md, "Settlement scenarios"): every scenario replayed on
+ * a new database of our reference acquirer (acquirer/), through the function its HTTP
+ * server calls for POST /v1/sync, with the step's time as the acquirer's clock. */
+
+typedef struct
+{
+  gchar            *dir;
+  AcquirerDb       *db;
+  OffauthSecretKey *key;
+  GHashTable       *terminals;  /* name -> the terminal's public key (32 bytes) */
+  GHashTable       *accounts;   /* name -> OffauthCredential */
+  guint             step;
+} SettleRun;
+
+static void
+settle_run_clear (SettleRun *run)
+{
+  g_clear_pointer (&run->db, acquirer_db_free);
+  g_clear_pointer (&run->key, offauth_secret_key_free);
+  g_clear_pointer (&run->terminals, g_hash_table_unref);
+  g_clear_pointer (&run->accounts, g_hash_table_unref);
+  if (run->dir != NULL)
+    test_remove_dir (run->dir);
+  g_clear_pointer (&run->dir, g_free);
+}
+
+/* The scenario's first record: the acquirer's key and the bundle it holds. */
+static gboolean
+settle_setup (SettleRun *run, Record *r, guint64 *setup_time)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  guint8 seed[32];
+  OffauthBundle bundle;
+  const char *text;
+
+  rec_get (r, "covers");
+  rec_get (r, "description");
+  if (!get_u64 (r, "time", setup_time) || !get_hex_exact (r, "acquirer_seed", seed, sizeof seed))
+    return FALSE;
+  run->key = offauth_secret_key_from_seed (seed);
+  check_b64 (r, "acquirer_public_key", "crypto_sign_seed_keypair", run->key->pk, 32);
+  if ((text = rec_get (r, "bundle")) == NULL)
+    return FALSE;
+  if (!offauth_bundle_parse_text (&bundle, text, &error) ||
+      !offauth_bundle_verify (&bundle, bundle.root_public_key))
+    {
+      fail_at (r, "bundle: does not parse or verify under its root");
+      return FALSE;
+    }
+  run->dir = test_tmp_dir (NULL, "oa1-settlement");
+  path = g_build_filename (run->dir, "acquirer.db", NULL);
+  if ((run->db = acquirer_db_open (path, TRUE, &error)) == NULL ||
+      !acquirer_db_begin (run->db, &error) || !acquirer_db_put_bundle (run->db, &bundle, &error) ||
+      !acquirer_db_commit (run->db, &error))
+    {
+      fail_at (r, "the acquirer's database: %s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+settle_terminal (SettleRun *run, Record *r, guint64 setup_time)
+{
+  g_autoptr(GError) error = NULL;
+  AcquirerTerminal t = { 0 };
+  const char *pk = rec_get (r, "public_key"), *merchant = rec_get (r, "merchant_id");
+  guint64 scope;
+  gboolean existed;
+
+  if (pk == NULL || merchant == NULL || !get_u64 (r, "scope", &scope) ||
+      !offauth_b64_decode_exact (pk, strlen (pk), t.public_key, sizeof t.public_key))
+    {
+      fail_at (r, "terminal: public_key, merchant_id and scope needed");
+      return;
+    }
+  offauth_terminal_id_from_key (t.terminal_id, t.public_key);
+  check_hex (r, "terminal_id", "H(public_key)", t.terminal_id, sizeof t.terminal_id);
+  g_strlcpy (t.merchant_id, merchant, sizeof t.merchant_id);
+  t.scope = (guint32) scope;
+  t.registered_at = setup_time;
+  if (!acquirer_db_begin (run->db, &error) ||
+      !acquirer_db_register_terminal (run->db, &t, FALSE, &existed, &error) ||
+      !acquirer_db_commit (run->db, &error))
+    fail_at (r, "registering the terminal: %s", error->message);
+  g_hash_table_insert (run->terminals, g_strdup (record_name (r)),
+                       g_memdup2 (t.public_key, sizeof t.public_key));
+}
+
+static void
+settle_topup (SettleRun *run, Record *r, const OffauthCredential *cred, guint64 amount,
+              guint64 now)
+{
+  g_autoptr(GError) error = NULL;
+  AcquirerTopup result;
+
+  if (!acquirer_topup (run->db, run->key, NULL, cred, amount, now, &result, &error))
+    fail_at (r, "step %u: the top-up fails: %s", run->step, error->message);
+}
+
+static void
+settle_account (SettleRun *run, Record *r, guint64 setup_time)
+{
+  g_autoptr(GError) error = NULL;
+  OffauthCredential *cred = g_new0 (OffauthCredential, 1);
+  const char *text = rec_get (r, "credential");
+  guint64 balance;
+
+  g_hash_table_insert (run->accounts, g_strdup (record_name (r)), cred);
+  if (text == NULL || !get_u64 (r, "balance", &balance))
+    return;
+  if (!offauth_credential_parse_text (cred, text, &error))
+    fail_at (r, "credential: %s", error->message);
+  else if (balance > 0)
+    settle_topup (run, r, cred, balance, setup_time);
+}
+
+/* balance.NAME of every account, after the step. */
+static void
+settle_balances (SettleRun *run, Record *r, const char *who)
+{
+  GHashTableIter iter;
+  gpointer name, cred;
+
+  g_hash_table_iter_init (&iter, run->accounts);
+  while (g_hash_table_iter_next (&iter, &name, &cred))
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree gchar *key = g_strdup_printf ("balance.%s", (const char *) name);
+      guint64 balance = 0;
+      gboolean exists;
+
+      if (!acquirer_db_balance (run->db, ((OffauthCredential *) cred)->raw, &balance, &exists,
+                                &error))
+        fail_at (r, "%s: %s", key, error->message);
+      else
+        check_u64 (r, key, who, balance);
+    }
+}
+
+static void
+settle_sync (SettleRun *run, Record *r, guint64 now, const char *who)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OffauthSyncRequest) u = NULL;
+  g_autoptr(OffauthSyncAnswer) a = NULL;
+  const char *term = rec_get (r, "terminal"), *text = rec_get (r, "request");
+  const guint8 *pk = term != NULL ? g_hash_table_lookup (run->terminals, term) : NULL;
+  AcquirerSyncStatus status;
+  const guint8 *raw;
+  guint8 h[32];
+  gsize len;
+
+  if (text == NULL || pk == NULL ||
+      (u = offauth_sync_request_parse_text (text, -1, &error)) == NULL)
+    {
+      fail_at (r, "step %u: a registered terminal and a request that parses are needed%s%s",
+               run->step, error ? ": " : "", error ? error->message : "");
+      return;
+    }
+  if (!offauth_sync_request_verify (u, run->key->pk, pk))
+    fail_at (r, "step %u: request: the terminal's signature does not verify", run->step);
+  raw = g_bytes_get_data (u->raw, &len);
+  blake (h, raw, len, NULL, 0);
+  check_hex (r, "request_hash", "H(request)", h, sizeof h);
+  if (!acquirer_sync_handle (run->db, run->key, NULL, now, u, &status, &a, &error))
+    {
+      fail_at (r, "step %u: the acquirer fails: %s", run->step, error->message);
+      return;
+    }
+  check_u64 (r, "status", who, status == ACQUIRER_SYNC_ANSWERED ? 200
+                                : status == ACQUIRER_SYNC_FORK ? 409 : 403);
+  if (a == NULL)
+    return;
+  raw = g_bytes_get_data (a->raw, &len);
+  if (!spec_verify (raw + len - 64, "OA1.ACKN", raw, len - 64, run->key->pk))
+    fail_at (r, "step %u: the answer's signature does not verify under the acquirer key",
+             run->step);
+  if (memcmp (a->request_hash, h, sizeof h) != 0)
+    fail_at (r, "step %u: the answer's request_hash is not H(request)", run->step);
+  if (memcmp (a->terminal_id, u->terminal_id, sizeof u->terminal_id) != 0)
+    fail_at (r, "step %u: the answer's terminal_id is not the request's", run->step);
+  check_u64 (r, "acked_seq", who, a->acked_seq);
+  check_hex (r, "h_acked", who, a->h_acked, sizeof a->h_acked);
+  check_u64 (r, "acquirer_time", who, a->acquirer_time);
+  check_u64 (r, "verdict_cursor", who, a->verdict_cursor);
+  check_u64 (r, "flags", who, a->flags);
+  check_u64 (r, "n", who, a->n_verdicts);
+  for (guint i = 0; i < a->n_verdicts; i++)
+    {
+      const OffauthVerdict *v = &a->verdicts[i];
+#define VK(f) g_autofree gchar *k_##f = g_strdup_printf ("verdict.%u." #f, i)
+      VK (sale_seq); VK (sale_id); VK (state); VK (reason); VK (attempt); VK (retry_after);
+#undef VK
+      if (rec_opt (r, k_sale_seq) == NULL)
+        {
+          fail_at (r, "step %u: %s gives a verdict %u (sale_seq %" G_GUINT64_FORMAT
+                   ") the vector does not have", run->step, who, i, v->sale_seq);
+          continue;
+        }
+      check_u64 (r, k_sale_seq, who, v->sale_seq);
+      check_hex (r, k_sale_id, who, v->sale_id, sizeof v->sale_id);
+      check_u64 (r, k_state, who, v->state);
+      check_u64 (r, k_reason, who, v->reason);
+      check_u64 (r, k_attempt, who, v->attempt);
+      check_u64 (r, k_retry_after, who, v->retry_after);
+    }
+  blake (h, raw, len, NULL, 0);
+  check_hex (r, "answer_hash", who, h, sizeof h);
+  {
+    g_autofree gchar *answer = offauth_text_encode ('A', raw, len);
+    check_str (r, "answer", who, answer);
+  }
+}
+
+static void
+test_settlement (gconstpointer data)
+{
+  const char *path = data;
+  g_autoptr(GPtrArray) records = read_records (path);
+  SettleRun run = { 0 };
+  guint64 setup_time = 0;
+
+  if (records == NULL)
+    return;
+  run.terminals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  run.accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < records->len; i++)
+    {
+      Record *r = g_ptr_array_index (records, i);
+      const char *kind = record_kind (r);
+
+      if (i == 0)
+        {
+          g_autofree gchar *base = g_path_get_basename (path);
+          if (strcmp (kind, "scenario") != 0 || !g_str_has_prefix (base, record_name (r)) ||
+              strlen (base) != strlen (record_name (r)) + 4)
+            fail_at (r, "the first record is `scenario: <the file name without .vec>`");
+          if (!settle_setup (&run, r, &setup_time))
+            break;
+        }
+      else if (strcmp (kind, "terminal") == 0 && run.step == 0)
+        settle_terminal (&run, r, setup_time);
+      else if (strcmp (kind, "account") == 0 && run.step == 0)
+        settle_account (&run, r, setup_time);
+      else if (strcmp (kind, "step") == 0)
+        {
+          const char *step = record_name (r);
+          g_autofree gchar *who = NULL;
+          guint64 now;
+
+          who = g_strdup_printf ("our acquirer at step %u (%s)", ++run.step, step);
+          if (!get_u64 (r, "time", &now))
+            continue;
+          if (strcmp (step, "sync") == 0)
+            settle_sync (&run, r, now, who);
+          else if (strcmp (step, "topup") == 0)
+            {
+              const char *name = rec_get (r, "account");
+              const OffauthCredential *cred =
+                name != NULL ? g_hash_table_lookup (run.accounts, name) : NULL;
+              guint64 amount;
+
+              if (cred == NULL || !get_u64 (r, "amount", &amount))
+                fail_at (r, "step %u: topup: an account of the scenario and an amount needed",
+                         run.step);
+              else
+                settle_topup (&run, r, cred, amount, now);
+            }
+          else
+            fail_at (r, "step %u: unknown step %s", run.step, step);
+          settle_balances (&run, r, who);
+        }
+      else
+        fail_at (r, "unknown record %s (set-up records come before the steps)", kind);
+      rec_done (r);
+    }
+  settle_run_clear (&run);
+}
+
 /* /vectors/coverage */
 
 static int
@@ -2483,6 +2774,21 @@ main (int    argc,
       g_ptr_array_set_free_func (files, NULL);
       g_ptr_array_unref (files);
     }
+  {
+    g_autoptr(GPtrArray) files = vec_files ("settlement");
+
+    for (guint i = 0; i < files->len; i++)
+      {
+        const char *path = g_ptr_array_index (files, i);
+        g_autofree gchar *base = g_path_get_basename (path);
+        g_autofree gchar *test_path = g_strdup_printf ("/vectors/settlement/%.*s",
+                                                       (int) strlen (base) - 4, base);
+
+        g_test_add_data_func (test_path, path, test_settlement);
+      }
+    /* The paths stay in use until the tests have run. */
+    g_ptr_array_set_free_func (files, NULL);
+  }
   g_test_add_func ("/vectors/coverage", test_coverage);
   return g_test_run ();
 }
