@@ -526,12 +526,14 @@ acquirer_settle_record (AcquirerSettle         *ctx,
     return TRUE;  /* an earlier row carried it: its verdict again, nothing twice */
   if (found)
     {
-      /* An online decision of ours without its row until now. */
+      /* An online decision of ours, or a sale of a fork's branch (settled with seq 0),
+       * without its row in the chain kept until now. */
       sale->sale_seq = seq;
       if (sale->state == 1 && !sale->reversed)
-        return set_verdict (ctx, sale, 1, OFFAUTH_SETTLE_OK, 1, 0, error);
+        return set_verdict (ctx, sale, 1, OFFAUTH_SETTLE_OK, MAX (sale->attempt, 1), 0, error);
       if (!sale->reversed)
-        return set_verdict (ctx, sale, sale->state, sale->reason, MAX (sale->attempt, 1), 0, error);
+        return set_verdict (ctx, sale, sale->state, sale->reason, MAX (sale->attempt, 1),
+                            sale->state == 3 ? sale->retry_after : 0, error);
       /* Reversed: settled afresh with the online checks, a new debit. */
       sale->reversed = FALSE;
       sale->debited = FALSE;

@@ -48,8 +48,9 @@ gboolean acquirer_settle_refresh     (AcquirerSettle         *ctx,
  * folder, and keeps the new lists. */
 gboolean acquirer_settle_finish      (AcquirerSettle         *ctx,
                                       GError                **error);
-/* A new kind-1 row of terminal t (seq, the record's bytes); k9_time: the chain's kind-9
- * time before the row. settle FALSE: stored, not settled (a take-over's rows). The sale
+/* A new kind-1 row of terminal t (seq, the record's bytes; seq 0: a row of a fork's branch,
+ * settled without a row or version in the chain kept); k9_time: the chain's kind-9 time
+ * before the row. settle FALSE: stored, not settled (a take-over's rows). The sale
  * comes back with its verdict; *found FALSE when the row carries no sale (not settled). */
 gboolean acquirer_settle_record      (AcquirerSettle         *ctx,
                                       const AcquirerTerminal *t,

@@ -243,16 +243,16 @@ store_row (SyncRun      *run,
   return TRUE;
 }
 
-/* The verdict of a kind-1 row the acquirer held already. */
+/* The sale of a kind-1 record, by its sale id. */
 static gboolean
-held_row_verdict (SyncRun      *run,
+find_record_sale (SyncRun      *run,
                   const guint8 *record,
                   gsize         len,
+                  AcquirerSale *sale,
+                  gboolean     *found,
                   GError      **error)
 {
-  AcquirerSale sale;
   guint8 sale_id[OFFAUTH_SALE_ID_SIZE];
-  gboolean found;
 
   if (len >= OFFAUTH_RECORD_HEADER_SIZE + OFFAUTH_PAYMENT_SIZE)
     {
@@ -264,7 +264,20 @@ held_row_verdict (SyncRun      *run,
     }
   else
     offauth_hash (sale_id, record, len);
-  if (!acquirer_db_find_sale (run->ctx.db, run->t->terminal_id, sale_id, &sale, &found, error))
+  return acquirer_db_find_sale (run->ctx.db, run->t->terminal_id, sale_id, sale, found, error);
+}
+
+/* The verdict of a kind-1 row the acquirer held already. */
+static gboolean
+held_row_verdict (SyncRun      *run,
+                  const guint8 *record,
+                  gsize         len,
+                  GError      **error)
+{
+  AcquirerSale sale;
+  gboolean found;
+
+  if (!find_record_sale (run, record, len, &sale, &found, error))
     return FALSE;
   if (found)
     add_verdict (run->verdicts, &sale, run->chain.acked_seq);
@@ -323,7 +336,11 @@ find_fork (SyncRun                  *run,
 }
 
 /* A fork: the new branch's kind-1 records whose sale ids the acquirer does not hold are
- * settled (payer-signed; idempotency prevents double debits); nothing is stored. */
+ * settled (payer-signed; idempotency prevents double debits); nothing is stored. Such a sale
+ * gets no row in the chain the acquirer keeps (sale_seq 0), so no version of that chain's
+ * verdicts: its sale number belongs to another sale there, and its verdict reaches the
+ * terminal only after recovery, with its row uploaded again (acquirer_settle_record then
+ * gives it its row and a version). */
 static gboolean
 settle_fork (SyncRun                  *run,
              const OffauthSyncRequest *req,
@@ -354,7 +371,10 @@ settle_fork (SyncRun                  *run,
         }
       if (r->data[0] != OFFAUTH_RECORD_SALE_APPROVED || seq <= run->t->from_seq)
         continue;
-      if (!acquirer_settle_record (&run->ctx, run->t, seq, r->data, r->len, k9, &sale, error))
+      if (!find_record_sale (run, r->data, r->len, &sale, &found, error))
+        return FALSE;
+      if (!found && !acquirer_settle_record (&run->ctx, run->t, 0, r->data, r->len, k9, &sale,
+                                             error))
         return FALSE;
     }
   return TRUE;
