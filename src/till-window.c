@@ -84,6 +84,7 @@ struct _TillWindow
   TillPaymentProvider *provider;
   GCancellable        *cancellable;
   guint                return_timeout;
+  gint64               enter_quiet_until; /* monotonic µs: the result page ignores Enter before */
 
   /* The PIN pad: what it is for, what was typed, and the wrong PINs in a row */
   PinMode              pin_mode;
@@ -488,6 +489,23 @@ auto_return_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A scanner's Enter comes after the code it typed; a whole code is decided as soon as its
+ * last character arrives, so that Enter may reach the result page: it must not press the
+ * focused button and take the refusal away before the cashier has read it. */
+#define ENTER_QUIET_USEC (G_USEC_PER_SEC)
+
+static gboolean
+result_key_pressed_cb (GtkEventControllerKey *controller,
+                       guint                  keyval,
+                       guint                  keycode,
+                       GdkModifierType        state,
+                       TillWindow            *self)
+{
+  gboolean enter = keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter || keyval == GDK_KEY_ISO_Enter;
+
+  return enter && g_get_monotonic_time () < self->enter_quiet_until;
+}
+
 static void
 show_result (TillWindow              *self,
              const TillPaymentResult *result)
@@ -513,6 +531,7 @@ show_result (TillWindow              *self,
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button), !result->approved);
   gtk_button_set_label (self->done_button, result->approved ? _("New sale") : _("Back to the sale"));
   gtk_stack_set_visible_child_name (self->stack, "result");
+  self->enter_quiet_until = g_get_monotonic_time () + ENTER_QUIET_USEC;
   gtk_widget_grab_focus (GTK_WIDGET (self->done_button));
 
   if (result->approved)
@@ -1153,6 +1172,13 @@ till_window_constructed (GObject *object)
   tap = gtk_gesture_click_new ();
   g_signal_connect (tap, "released", G_CALLBACK (result_tapped_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self->stack), GTK_EVENT_CONTROLLER (tap));
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (result_key_pressed_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->result_page), keys);
+  }
 
   build_pin_pad (self);
   load_extensions (self);

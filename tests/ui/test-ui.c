@@ -680,21 +680,37 @@ n_toplevels (void)
   return g_list_model_get_n_items (gtk_window_get_toplevels ());
 }
 
-/* Real key presses through the X server (xdotool, XTEST) to the focused window. */
+/* Real keys through the X server (xdotool, XTEST) to the focused window: "key" presses
+ * a combination, "type" types text as a keyboard-wedge scanner does. */
 static void
-press (const char *keys)
+xdotool (const char *command,
+         const char *what)
 {
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
   g_autofree gchar *xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (surface));
-  const char *argv[] = { "xdotool", "windowfocus", "--sync", xid, "key", "--clearmodifiers", keys, NULL };
+  const char *key[] = { "xdotool", "windowfocus", "--sync", xid, "key", "--clearmodifiers", what, NULL };
+  const char *type[] = { "xdotool", "windowfocus", "--sync", xid, "type", "--delay", "1", what, NULL };
   g_autoptr(GError) error = NULL;
   int status;
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-                               &status, &error));
+  g_assert_true (g_spawn_sync (NULL, (char **) (g_str_equal (command, "key") ? key : type), NULL,
+                               G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error));
   g_assert_no_error (error);
   g_assert_cmpint (status, ==, 0);
+}
+
+static void
+press (const char *keys)
+{
+  xdotool ("key", keys);
   spin (400);
+}
+
+static gboolean
+has_xdotool (void)
+{
+  return GDK_IS_X11_DISPLAY (gtk_widget_get_display (GTK_WIDGET (window))) &&
+         g_find_program_in_path ("xdotool") != NULL;
 }
 
 static void
@@ -702,8 +718,7 @@ test_kiosk_keys (void)
 {
   guint before;
 
-  if (!GDK_IS_X11_DISPLAY (gtk_widget_get_display (GTK_WIDGET (window))) ||
-      g_find_program_in_path ("xdotool") == NULL)
+  if (!has_xdotool ())
     {
       g_test_skip ("needs X11 and xdotool");
       return;
@@ -731,6 +746,42 @@ test_kiosk_keys (void)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
   g_assert_cmpstr (till_window_get_page (window), ==, "sell");
   g_assert_true (gtk_window_is_active (GTK_WINDOW (window)));
+}
+
+/* A scanner types the code and then Enter. The whole code is decided as soon as its last
+ * character arrives; an Enter that comes after the decision must not press the result
+ * page's focused button: the refusal stays on screen for the cashier to read. */
+static void
+test_scanner_enter (void)
+{
+  GtkEntry *entry;
+
+  if (!has_xdotool ())
+    {
+      g_test_skip ("needs X11 and xdotool");
+      return;
+    }
+  g_assert_nonnull (first_code);
+  add_product ("water");
+  choose_method ("offauth");
+  entry = scan_entry ();
+  /* The scanner types into the entry (its text part has the focus). */
+  g_assert_true (gtk_widget_is_ancestor (gtk_window_get_focus (GTK_WINDOW (window)), GTK_WIDGET (entry)));
+  xdotool ("type", first_code);
+  wait_page ("result");
+  g_assert_cmpstr (label ("result_title"), ==, "Not paid");
+  /* The scanner's Enter, right after the decision. */
+  press ("Return");
+  g_assert_cmpstr (till_window_get_page (window), ==, "result");
+  g_assert_cmpstr (label ("result_title"), ==, "Not paid");
+  /* The control: a second later, Enter does press the focused button. */
+  spin (700);
+  press ("Return");
+  g_assert_cmpstr (till_window_get_page (window), !=, "result");
+  if (g_strcmp0 (till_window_get_page (window), "sell") != 0)
+    click (child ("cancel_button"));
+  wait_page ("sell");
+  click (child ("clear_button"));
 }
 
 /* Xvfb has no screen saver: what is tested is the request to the session manager, which
@@ -962,6 +1013,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Till/UI/second-payer", test_second_payer);
   g_test_add_func ("/Till/UI/cancel-during-check", test_cancel_during_check);
   g_test_add_func ("/Till/UI/old-code", test_old_code);
+  g_test_add_func ("/Till/UI/scanner-enter", test_scanner_enter);
   g_test_add_func ("/Till/UI/forged", test_forged);
   g_test_add_func ("/Till/UI/garbled", test_garbled);
   g_test_add_func ("/Till/UI/over-limit", test_over_limit);
