@@ -57,6 +57,7 @@ struct _TillWindow
   GtkLabel            *result_code;
   GtkButton           *receipt_button;
   GtkButton           *retry_button;
+  GtkButton           *again_button;
   GtkButton           *done_button;
   GtkLabel            *receipt_label;
   GtkStack            *merchant_stack;
@@ -82,6 +83,7 @@ struct _TillWindow
   /* The payment under way */
   TillPayment         *payment;
   TillPaymentProvider *provider;
+  TillPaymentProvider *refused_by;      /* the provider of a refusal, for "Try again" */
   GCancellable        *cancellable;
   guint                return_timeout;
   gint64               enter_quiet_until; /* monotonic µs: the result page ignores Enter before */
@@ -360,22 +362,28 @@ end_payment (TillWindow *self)
     g_signal_handlers_disconnect_by_func (self->payment, present_cb, self);
   g_clear_object (&self->payment);
   g_clear_object (&self->provider);
+  g_clear_object (&self->refused_by);
   g_clear_object (&self->cancellable);
   adw_bin_set_child (self->provider_bin, NULL);
 }
 
 static void
-method_clicked_cb (GtkButton  *button,
-                   TillWindow *self)
+start_provider (TillWindow          *self,
+                TillPaymentProvider *provider)
 {
-  TillPaymentProvider *provider = g_object_get_data (G_OBJECT (button), "provider");
-
   if (self->payment == NULL || self->provider != NULL)
     return;
   self->provider = g_object_ref (provider);
   self->cancellable = g_cancellable_new ();
   till_payment_provider_pay_async (provider, self->payment, self->cancellable, pay_done_cb,
                                    g_object_ref (self));
+}
+
+static void
+method_clicked_cb (GtkButton  *button,
+                   TillWindow *self)
+{
+  start_provider (self, g_object_get_data (G_OBJECT (button), "provider"));
 }
 
 static TillPayment *
@@ -511,6 +519,7 @@ show_result (TillWindow              *self,
              const TillPaymentResult *result)
 {
   g_autofree gchar *amount = format_amount (self, till_payment_get_amount (self->payment));
+  GtkWidget *primary;
 
   gtk_widget_remove_css_class (GTK_WIDGET (self->result_page), "approved");
   gtk_widget_remove_css_class (GTK_WIDGET (self->result_page), "declined");
@@ -529,10 +538,26 @@ show_result (TillWindow              *self,
   gtk_widget_set_visible (GTK_WIDGET (self->result_code), result->reason_code != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->receipt_button), result->approved);
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button), !result->approved);
+  gtk_widget_set_visible (GTK_WIDGET (self->again_button),
+                          !result->approved && result->next_action == TILL_PAYMENT_ACTION_RETRY);
+  gtk_button_set_label (self->again_button, result->action_label ? result->action_label
+                                                                 : C_("payment", "Try again"));
   gtk_button_set_label (self->done_button, result->approved ? _("New sale") : _("Back to the sale"));
+  /* The recommended next step is the primary button, and has the focus. */
+  primary = GTK_WIDGET (self->done_button);
+  if (!result->approved && result->next_action == TILL_PAYMENT_ACTION_OTHER_METHOD)
+    primary = GTK_WIDGET (self->retry_button);
+  else if (!result->approved && result->next_action == TILL_PAYMENT_ACTION_RETRY)
+    primary = GTK_WIDGET (self->again_button);
+  for (GtkWidget *b = gtk_widget_get_first_child (gtk_widget_get_parent (primary)); b != NULL;
+       b = gtk_widget_get_next_sibling (b))
+    if (b == primary)
+      gtk_widget_add_css_class (b, "suggested-action");
+    else
+      gtk_widget_remove_css_class (b, "suggested-action");
   gtk_stack_set_visible_child_name (self->stack, "result");
   self->enter_quiet_until = g_get_monotonic_time () + ENTER_QUIET_USEC;
-  gtk_widget_grab_focus (GTK_WIDGET (self->done_button));
+  gtk_widget_grab_focus (primary);
 
   if (result->approved)
     {
@@ -572,6 +597,9 @@ pay_done_cb (GObject      *source,
   result = till_payment_provider_pay_finish (TILL_PAYMENT_PROVIDER (source), res, &error);
   if (self->provider != TILL_PAYMENT_PROVIDER (source))
     return;
+  g_clear_object (&self->refused_by);
+  if (result != NULL && !result->approved)
+    self->refused_by = g_object_ref (TILL_PAYMENT_PROVIDER (source));
   g_clear_object (&self->provider);
   g_clear_object (&self->cancellable);
   adw_bin_set_child (self->provider_bin, NULL);
@@ -588,6 +616,7 @@ pay_done_cb (GObject      *source,
       result = till_payment_result_new (FALSE, TILL_PAYMENT_MODE_CASH, "", _("Not paid"));
       result->message = g_strdup (error ? error->message : _("The payment failed."));
       result->next_step = g_strdup (_("Ask for another payment method."));
+      result->next_action = TILL_PAYMENT_ACTION_OTHER_METHOD;
     }
   show_result (self, result);
   if (result->approved)
@@ -601,6 +630,21 @@ retry_clicked_cb (TillWindow *self)
     show_methods (self);
   else
     show_sell (self);
+}
+
+/* The same method afresh for the same sale: for a wallet, a new request to scan. */
+static void
+again_clicked_cb (TillWindow *self)
+{
+  g_autoptr(TillPaymentProvider) provider = g_steal_pointer (&self->refused_by);
+
+  if (self->payment == NULL || provider == NULL)
+    {
+      show_sell (self);
+      return;
+    }
+  show_methods (self);
+  start_provider (self, provider);
 }
 
 static void
@@ -1304,6 +1348,7 @@ till_window_class_init (TillWindowClass *klass)
   CHILD (result_code);
   CHILD (receipt_button);
   CHILD (retry_button);
+  CHILD (again_button);
   CHILD (done_button);
   CHILD (receipt_label);
   CHILD (merchant_stack);
@@ -1322,6 +1367,7 @@ till_window_class_init (TillWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, cancel_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, receipt_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, again_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, done_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, merchant_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, lock_clicked_cb);

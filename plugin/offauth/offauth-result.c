@@ -12,6 +12,31 @@
 
 #include "offauth-result.h"
 
+/* The primary button for a refusal: the same wallet with a new request when the code on
+ * either side is spent or stale, another method when the wallet cannot pay this sale. */
+static TillPaymentAction
+offauth_result_action (OffauthReason reason)
+{
+  switch (reason)
+    {
+    case OFFAUTH_REASON_ALREADY_RECORDED:
+    case OFFAUTH_REASON_WRONG_TERMINAL:
+    case OFFAUTH_REASON_REQUEST_UNKNOWN:
+    case OFFAUTH_REASON_REQUEST_SUPERSEDED:
+    case OFFAUTH_REASON_REQUEST_MISMATCH:
+    case OFFAUTH_REASON_REQUEST_USED:
+    case OFFAUTH_REASON_REQUEST_EXPIRED:
+    case OFFAUTH_REASON_STORAGE_UNAVAILABLE:
+      return TILL_PAYMENT_ACTION_RETRY;
+    case OFFAUTH_REASON_NONE:
+      return TILL_PAYMENT_ACTION_BACK_TO_SALE;
+    default:
+      /* The kiosk is paused, or this wallet cannot pay this sale (invalid, blocked, over its
+       * limits, needs an online check the kiosk cannot make). */
+      return TILL_PAYMENT_ACTION_OTHER_METHOD;
+    }
+}
+
 TillPaymentResult *
 offauth_result_new_refusal (OffauthReason  reason,
                             const char    *detail)
@@ -28,6 +53,10 @@ offauth_result_new_refusal (OffauthReason  reason,
   else
     r->message = g_strdup (offauth_reason_message (reason));
   r->next_step = g_strdup (offauth_reason_next_step (reason));
+  r->next_action = offauth_result_action (reason);
+  if (r->next_action == TILL_PAYMENT_ACTION_RETRY)
+    /* Translators: the result screen's button that shows a new payment request */
+    r->action_label = g_strdup (_("Scan a new code"));
   if (detail && *detail)
     /* Translators: small print for support,
      * e.g. "Reason: counter_reused (counter 1 already used)" */

@@ -45,6 +45,14 @@ void          till_payment_present        (TillPayment *self,
                                            GtkWidget   *page);
 GtkWidget    *till_payment_get_page       (TillPayment *self);
 
+/* What the cashier should do next, as the result screen's primary button offers it. */
+typedef enum
+{
+  TILL_PAYMENT_ACTION_BACK_TO_SALE = 0, /* the default: back to the sale (or a new one) */
+  TILL_PAYMENT_ACTION_OTHER_METHOD,     /* ask for another method: the method choice, same cart */
+  TILL_PAYMENT_ACTION_RETRY,            /* the same method afresh, e.g. a new payment code */
+} TillPaymentAction;
+
 #define TILL_TYPE_PAYMENT_RESULT (till_payment_result_get_type ())
 
 typedef struct _TillPaymentResult TillPaymentResult;
@@ -61,6 +69,10 @@ struct _TillPaymentResult
   gchar           *reason_code;  /* small print for support, or NULL */
   gchar           *reference;    /* "Sale 17", or NULL */
   GPtrArray       *receipt;      /* extra receipt lines (gchar *) */
+  /* Appended after 0.1.0: till_payment_result_new() zeroes them, so a provider that does
+   * not know them gets the default (TILL_PAYMENT_ACTION_BACK_TO_SALE, no label). */
+  TillPaymentAction next_action;  /* the recommended next step, for the primary button */
+  gchar           *action_label; /* the provider's words for RETRY ("Scan a new code"), or NULL */
 };
 
 GType              till_payment_result_get_type (void) G_GNUC_CONST;

@@ -207,6 +207,22 @@ wait_status (const char *fragment)
     g_error ("the status says '%s', not '%s'", status_pill (), fragment);
 }
 
+/* The result page's primary button: the only one with suggested-action, and focused. */
+static void
+assert_primary (const char *name,
+                const char *text)
+{
+  GtkWidget *primary = child (name);
+
+  g_assert_true (gtk_widget_get_visible (primary));
+  g_assert_true (gtk_widget_has_css_class (primary, "suggested-action"));
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (window)) == primary);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (primary)), ==, text);
+  for (GtkWidget *b = gtk_widget_get_first_child (gtk_widget_get_parent (primary)); b; b = gtk_widget_get_next_sibling (b))
+    if (b != primary)
+      g_assert_false (gtk_widget_has_css_class (b, "suggested-action"));
+}
+
 static void
 back_to_sell (void)
 {
@@ -301,6 +317,7 @@ test_wallet (void)
   g_assert_cmpstr (label ("result_amount"), ==, "€9.00");
   first_reference = g_strdup (label ("result_reference"));
   g_assert_true (g_str_has_prefix (first_reference, "Sale "));
+  assert_primary ("done_button", "New sale");
   screenshot ("approved");
   click (child ("receipt_button"));
   wait_page ("receipt");
@@ -410,12 +427,33 @@ test_old_code (void)
   g_assert_true (g_str_has_prefix (label ("result_message"), expected));
   g_assert_cmpstr (label ("result_next_step"), ==, "Ask the payer to create a new payment.");
   g_assert_true (gtk_widget_get_visible (child ("retry_button")));
+  /* The advice is a new code: that is the primary button. */
+  assert_primary ("again_button", "Scan a new code");
+  screenshot ("old-code");
   /* A refusal stays until tapped, and keeps the sale. */
   spin (300);
   g_assert_cmpstr (till_window_get_page (window), ==, "result");
   g_assert_cmpuint (till_cart_get_n_items (till_window_get_cart (window)), ==, 1);
+  /* A new request for the same sale, to scan. */
+  {
+    g_autofree gchar *old_request = NULL;
+    g_autofree gchar *new_request = NULL;
+    GtkWidget *page;
+
+    click (child ("again_button"));
+    wait_page ("pay");
+    entry = scan_entry ();
+    page = find (child ("provider_bin"), g_type_from_name ("OffauthPayPage"), NULL, NULL);
+    g_object_get (page, "request", &new_request, NULL);
+    g_assert_nonnull (new_request);
+    g_assert_cmpuint (till_cart_get_n_items (till_window_get_cart (window)), ==, 1);
+    /* The new request is paid as any other. */
+    g_free (simulate_payer (entry));
+    wait_page ("result");
+    g_assert_cmpstr (label ("result_title"), ==, "Approved offline");
+    assert_primary ("done_button", "New sale");
+  }
   back_to_sell ();
-  click (child ("clear_button"));
 }
 
 static void
@@ -435,6 +473,9 @@ test_forged (void)
   g_assert_cmpstr (label ("result_message"), ==, "This payment code is not valid.");
   g_assert_cmpstr (label ("result_next_step"), ==, "Ask for another payment method.");
   g_assert_true (g_str_has_prefix (label ("result_code"), "Reason: "));
+  /* The advice is another method: that is the primary button. */
+  assert_primary ("retry_button", "Other payment method");
+  g_assert_false (gtk_widget_get_visible (child ("again_button")));
   screenshot ("declined");
   back_to_sell ();
   click (child ("clear_button"));
@@ -464,7 +505,9 @@ test_garbled (void)
     g_assert_cmpstr (label ("result_title"), ==, "Approved offline");
   }
   back_to_sell ();
-  wait_status ("4 waiting");
+  /* The wallet, the second payer, the sale paid during a cancel, the old code's new code,
+   * this one. */
+  wait_status ("5 waiting");
 }
 
 static void
@@ -483,6 +526,7 @@ test_over_limit (void)
   g_assert_cmpstr (label ("result_message"), ==, "The payer's offline limit is reached.");
   g_assert_cmpstr (label ("result_next_step"), ==, "Ask for another payment method.");
   g_assert_true (g_str_has_prefix (label ("result_code"), "Reason: over_payment_limit"));
+  assert_primary ("retry_button", "Other payment method");
   /* Another method for the same sale. */
   click (child ("retry_button"));
   wait_page ("pay");
@@ -774,12 +818,12 @@ test_scanner_enter (void)
   press ("Return");
   g_assert_cmpstr (till_window_get_page (window), ==, "result");
   g_assert_cmpstr (label ("result_title"), ==, "Not paid");
-  /* The control: a second later, Enter does press the focused button. */
+  /* The control: a second later, Enter does press the focused button, "Scan a new code". */
   spin (700);
   press ("Return");
-  g_assert_cmpstr (till_window_get_page (window), !=, "result");
-  if (g_strcmp0 (till_window_get_page (window), "sell") != 0)
-    click (child ("cancel_button"));
+  g_assert_cmpstr (till_window_get_page (window), ==, "pay");
+  scan_entry ();
+  click (child ("cancel_button"));
   wait_page ("sell");
   click (child ("clear_button"));
 }
