@@ -1213,6 +1213,20 @@ till_window_constructed (GObject *object)
   g_signal_connect_object (self->cart, "notify::total", G_CALLBACK (cart_changed_cb), self, G_CONNECT_SWAPPED);
   cart_changed_cb (self);
 
+  /* On a narrow screen the result page's buttons wrap their words rather than push the
+   * row past the edge. */
+  {
+    GtkButton *buttons[] = { self->receipt_button, self->retry_button, self->again_button, self->done_button };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (buttons); i++)
+      {
+        GtkWidget *text = gtk_button_get_child (buttons[i]);
+
+        gtk_label_set_wrap (GTK_LABEL (text), TRUE);
+        gtk_label_set_justify (GTK_LABEL (text), GTK_JUSTIFY_CENTER);
+      }
+  }
+
   tap = gtk_gesture_click_new ();
   g_signal_connect (tap, "released", G_CALLBACK (result_tapped_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self->stack), GTK_EVENT_CONTROLLER (tap));
