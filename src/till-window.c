@@ -331,6 +331,8 @@ cart_changed_cb (TillWindow *self)
   /* Translators: the big button, e.g. "Pay €12.50" */
   pay = n > 0 ? g_strdup_printf (_("Pay %s"), amount) : g_strdup (C_("button", "Pay"));
   gtk_label_set_text (self->pay_label, pay);
+  /* Its child is a label the screen reader does not reach through the button: say it. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->pay_button), GTK_ACCESSIBLE_PROPERTY_LABEL, pay, -1);
 }
 
 static void
@@ -435,6 +437,12 @@ rebuild_methods (TillWindow *self)
           gtk_widget_set_sensitive (button, FALSE);
         }
       gtk_button_set_child (GTK_BUTTON (button), box);
+      /* The tile is an icon and labels in a box: its name is the method's, and why it is
+       * unavailable, if it is, is its description. */
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, till_payment_provider_get_name (provider),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, unavailable ? unavailable : "",
+                                      -1);
       gtk_widget_add_css_class (button, "method");
       gtk_widget_set_name (button, till_payment_provider_get_id (provider));
       g_object_set_data (G_OBJECT (button), "provider", provider);
