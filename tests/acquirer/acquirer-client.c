@@ -4,6 +4,7 @@
  *
  *   acquirer-client sync DB ACQUIRER_KEY URL [--first N] [--count N] [--cursor C]
  *                   [--ask SEQ]... [--forge] [--tamper SEQ] [--prev-zero]
+ *                   [--append PAYMENT_TEXT]...
  *   acquirer-client online DB ACQUIRER_KEY URL PAYMENT_TEXT [--created-at T]
  *
  * Prints one JSON line: {"status": HTTP status, and for 200 the answer's fields, its
@@ -32,6 +33,7 @@ static gchar **opt_asks = NULL;
 static gboolean opt_forge = FALSE;
 static gint64 opt_tamper = 0;
 static gboolean opt_prev_zero = FALSE;
+static gchar **opt_appends = NULL;
 
 static const GOptionEntry entries[] = {
   { "first", 0, 0, G_OPTION_ARG_INT64, &opt_first, "First row (default: 1)", "N" },
@@ -41,6 +43,9 @@ static const GOptionEntry entries[] = {
   { "forge", 0, 0, G_OPTION_ARG_NONE, &opt_forge, "Sign with another key", NULL },
   { "tamper", 0, 0, G_OPTION_ARG_INT64, &opt_tamper, "Change a byte of this row", "SEQ" },
   { "prev-zero", 0, 0, G_OPTION_ARG_NONE, &opt_prev_zero, "Send zeros as prev_hash", NULL },
+  { "append", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_appends,
+    "After the journal's rows, an offline sale row of this payment (a rogue terminal's, "
+    "one the terminal's own checks would refuse)", "PAYMENT_TEXT" },
   { "created-at", 0, 0, G_OPTION_ARG_INT64, &opt_created_at, "created_at of O", "T" },
   { NULL }
 };
@@ -92,12 +97,27 @@ cmd_sync (const char   *db_path,
   g_autofree gchar *text = NULL;
   OffauthSyncRequest fields = { 0 };
   guint32 n_asks = opt_asks ? g_strv_length (opt_asks) : 0;
+  guint n_appends = opt_appends ? g_strv_length (opt_appends) : 0;
   GString *out = g_string_new (NULL);
   guint status;
 
   rows = test_journal_rows (db_path, first, opt_count, fields.prev_hash);
   if (opt_prev_zero)
     memset (fields.prev_hash, 0, sizeof fields.prev_hash);
+  for (guint i = 0; i < n_appends; i++)
+    {
+      OffauthPayment p;
+      guint8 *record = g_malloc0 (OFFAUTH_RECORD_HEADER_SIZE + OFFAUTH_RECORD_SALE_SIZE);
+      guint64 now = GUINT64_TO_LE ((guint64) (g_get_real_time () / G_USEC_PER_SEC));
+
+      if (!offauth_payment_parse_text (&p, opt_appends[i], -1, &error))
+        g_error ("payment: %s", error->message);
+      record[0] = 1;   /* kind 1, mode 0 (the last byte) */
+      memcpy (record + 1, &now, sizeof now);
+      memcpy (record + OFFAUTH_RECORD_HEADER_SIZE, p.raw, OFFAUTH_PAYMENT_SIZE);
+      g_ptr_array_add (rows, g_bytes_new_take (record, OFFAUTH_RECORD_HEADER_SIZE +
+                                                         OFFAUTH_RECORD_SALE_SIZE));
+    }
   views = g_new0 (OffauthView, rows->len + 1);
   for (guint i = 0; i < rows->len; i++)
     {
