@@ -17,9 +17,10 @@
 
 #include "acquirer-db.h"
 
-/* 1: terminals and accounts (the skeleton); 2: settlement. A version-1 file gains the
- * settlement tables at open (CREATE ... IF NOT EXISTS). */
-#define SCHEMA_VERSION 2
+/* 1: terminals and accounts (the skeleton); 2: settlement; 3: check 7's running totals
+ * (offline_totals). A version-1 or 2 file gains the new tables at open (CREATE ... IF NOT
+ * EXISTS), and its totals are summed from its sales once. */
+#define SCHEMA_VERSION 3
 
 typedef enum
 {
@@ -61,6 +62,7 @@ typedef enum
   ST_SALES_ALL,
   ST_EARLIER_EVIDENCE,
   ST_OFFLINE_SUM,
+  ST_OFFLINE_EARLIER,
   ST_FIND_DEBIT,
   ST_INSERT_DEBIT,
   ST_DELETE_DEBIT,
@@ -160,6 +162,16 @@ static const char *statement_sql[N_STATEMENTS] = {
                           "ORDER BY arrival LIMIT 1",
   [ST_OFFLINE_SUM] = "SELECT coalesce(sum(amount), 0) FROM sales WHERE credential = ?1 "
                      "AND arrival < ?2 AND mode = 0 AND state IN (1, 3) AND sale_id <> ?3",
+  /* The same sum from the running total: less the counted sales that arrived with or after
+   * this one (none for a new sale) and an earlier one with its sale id (the same payment,
+   * hence the same counter). Three index seeks instead of a walk of the credential's
+   * history. */
+  [ST_OFFLINE_EARLIER] = "SELECT coalesce((SELECT total FROM offline_totals WHERE credential = ?1), 0)"
+                         " - (SELECT coalesce(sum(amount), 0) FROM sales WHERE credential = ?1 "
+                         "AND arrival >= ?2 AND mode = 0 AND state IN (1, 3))"
+                         " - (SELECT coalesce(sum(amount), 0) FROM sales WHERE credential = ?1 "
+                         "AND counter = ?4 AND sale_id = ?3 AND arrival < ?2 AND mode = 0 "
+                         "AND state IN (1, 3))",
   [ST_FIND_DEBIT] = "SELECT arrival FROM debits WHERE sale_id = ?1",
   [ST_INSERT_DEBIT] = "INSERT INTO debits (sale_id, arrival, credential, amount, time) "
                       "VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -234,6 +246,34 @@ static const char schema_sql[] =
   "CREATE INDEX IF NOT EXISTS sales_open ON sales (terminal_id, arrival) WHERE state = 3;"
   "CREATE INDEX IF NOT EXISTS sales_offline ON sales (credential, arrival, amount, sale_id) "
   "  WHERE mode = 0 AND state IN (1, 3);"
+  /* Check 7's running total per credential: the offline amount of its sales that are
+   * settled or in state 3 (whatever their arrival), kept by the triggers below in the
+   * transaction that moves a sale in or out of that set (a verdict, a retry, a withdrawal,
+   * a reversal, a double spend: every write of a sale). */
+  "CREATE TABLE IF NOT EXISTS offline_totals ("
+  "  credential BLOB PRIMARY KEY, total INTEGER NOT NULL) WITHOUT ROWID;"
+  "CREATE TRIGGER IF NOT EXISTS offline_totals_insert AFTER INSERT ON sales "
+  "  WHEN new.mode = 0 AND new.state IN (1, 3) AND new.credential IS NOT NULL BEGIN"
+  "  INSERT INTO offline_totals (credential, total) VALUES (new.credential, new.amount)"
+  "    ON CONFLICT (credential) DO UPDATE SET total = total + excluded.total;"
+  "  END;"
+  "CREATE TRIGGER IF NOT EXISTS offline_totals_leave AFTER UPDATE ON sales "
+  "  WHEN old.mode = 0 AND old.state IN (1, 3) AND old.credential IS NOT NULL AND NOT"
+  "    (new.mode = 0 AND new.state IN (1, 3) AND new.credential IS old.credential AND"
+  "     new.amount = old.amount) BEGIN"
+  "  UPDATE offline_totals SET total = total - old.amount WHERE credential = old.credential;"
+  "  END;"
+  "CREATE TRIGGER IF NOT EXISTS offline_totals_enter AFTER UPDATE ON sales "
+  "  WHEN new.mode = 0 AND new.state IN (1, 3) AND new.credential IS NOT NULL AND NOT"
+  "    (old.mode = 0 AND old.state IN (1, 3) AND old.credential IS new.credential AND"
+  "     old.amount = new.amount) BEGIN"
+  "  INSERT INTO offline_totals (credential, total) VALUES (new.credential, new.amount)"
+  "    ON CONFLICT (credential) DO UPDATE SET total = total + excluded.total;"
+  "  END;"
+  "CREATE TRIGGER IF NOT EXISTS offline_totals_delete AFTER DELETE ON sales "
+  "  WHEN old.mode = 0 AND old.state IN (1, 3) AND old.credential IS NOT NULL BEGIN"
+  "  UPDATE offline_totals SET total = total - old.amount WHERE credential = old.credential;"
+  "  END;"
   /* At most one debit per sale id, whichever terminal carried it. */
   "CREATE TABLE IF NOT EXISTS debits ("
   "  sale_id BLOB PRIMARY KEY, arrival INTEGER NOT NULL, credential BLOB NOT NULL,"
@@ -260,10 +300,21 @@ static const char schema_sql[] =
   "CREATE TABLE IF NOT EXISTS revoked ("
   "  credential BLOB PRIMARY KEY, time INTEGER NOT NULL) WITHOUT ROWID;";
 
+/* Version 3's totals, from the sales of an older file (run once, in one transaction). */
+static const char fill_totals_sql[] =
+  "BEGIN IMMEDIATE;"
+  "DELETE FROM offline_totals;"
+  "INSERT INTO offline_totals (credential, total) SELECT credential, sum(amount) FROM sales "
+  "  WHERE mode = 0 AND state IN (1, 3) AND credential IS NOT NULL GROUP BY credential;"
+  "INSERT OR REPLACE INTO settings (name, value) VALUES ('schema_version', '3');"
+  "COMMIT;";
+
 struct _AcquirerDb
 {
   sqlite3      *db;
   sqlite3_stmt *stmts[N_STATEMENTS];
+  gboolean      check_totals;   /* OFFAUTH_ACQUIRER_CHECK_TOTALS: check 7's running total
+                                 * against the sum it stands for, every time (tests) */
 };
 
 static gboolean
@@ -438,7 +489,15 @@ acquirer_db_open (const char *path,
       g_propagate_error (error, local);
       return NULL;
     }
-  if ((version == NULL && create) || g_strcmp0 (version, "1") == 0)
+  if (g_strcmp0 (version, "1") == 0 || g_strcmp0 (version, "2") == 0)
+    {
+      if (!db_exec (db, fill_totals_sql, error))
+        {
+          db_exec (db, "ROLLBACK", NULL);
+          return NULL;
+        }
+    }
+  else if (version == NULL && create)
     {
       g_autofree gchar *v = g_strdup_printf ("%d", SCHEMA_VERSION);
       if (!acquirer_db_set_setting (db, "schema_version", v, error))
@@ -451,6 +510,7 @@ acquirer_db_open (const char *path,
                    version ? version : "(none)");
       return NULL;
     }
+  db->check_totals = g_getenv ("OFFAUTH_ACQUIRER_CHECK_TOTALS") != NULL;
   return g_steal_pointer (&db);
 }
 
@@ -1141,16 +1201,33 @@ acquirer_db_offline_sum (AcquirerDb         *db,
                          guint64            *sum,
                          GError            **error)
 {
-  sqlite3_stmt *s = db_stmt (db, ST_OFFLINE_SUM);
+  sqlite3_stmt *s = db_stmt (db, ST_OFFLINE_EARLIER);
   gboolean row;
+  guint64 walked;
 
   bind_blob (s, 1, sale->payment + 8, OFFAUTH_CREDENTIAL_SIZE);
-  sqlite3_bind_int64 (s, 2, sale->arrival);
+  /* A sale not stored yet arrives after every stored one. */
+  sqlite3_bind_int64 (s, 2, sale->arrival > 0 ? sale->arrival : G_MAXINT64);
   bind_blob (s, 3, sale->sale_id, OFFAUTH_SALE_ID_SIZE);
+  bind_u64 (s, 4, sale->counter);
   if (!db_step (db, s, &row, error))
     return FALSE;
   *sum = row ? column_u64 (s, 0) : 0;
   sqlite3_reset (s);
+  if (!db->check_totals)
+    return TRUE;
+  /* The sum it stands for, walked (check 7 as the spec words it). */
+  s = db_stmt (db, ST_OFFLINE_SUM);
+  bind_blob (s, 1, sale->payment + 8, OFFAUTH_CREDENTIAL_SIZE);
+  sqlite3_bind_int64 (s, 2, sale->arrival > 0 ? sale->arrival : G_MAXINT64);
+  bind_blob (s, 3, sale->sale_id, OFFAUTH_SALE_ID_SIZE);
+  if (!db_step (db, s, &row, error))
+    return FALSE;
+  walked = row ? column_u64 (s, 0) : 0;
+  sqlite3_reset (s);
+  if (walked != *sum)
+    g_error ("check 7: running total gives %" G_GUINT64_FORMAT ", the sales sum to %"
+             G_GUINT64_FORMAT, *sum, walked);
   return TRUE;
 }
 

@@ -227,7 +227,8 @@ gboolean    acquirer_db_earlier_evidence (AcquirerDb              *db,
                                           gint64                  *earlier,
                                           GError                 **error);
 /* Check 7: the amount of the credential's offline sales that arrived earlier and are
- * settled or in state 3. */
+ * settled or in state 3 (from its running total; a sale with arrival 0, not stored yet,
+ * arrives last). With OFFAUTH_ACQUIRER_CHECK_TOTALS set, also walked and compared. */
 gboolean    acquirer_db_offline_sum      (AcquirerDb              *db,
                                           const AcquirerSale      *sale,
                                           guint64                 *sum,
