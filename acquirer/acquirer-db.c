@@ -53,6 +53,7 @@ typedef enum
   ST_FIND_SALE,
   ST_SALE_BY_SEQ,
   ST_INSERT_SALE,
+  ST_NEXT_ARRIVAL,
   ST_UPDATE_SALE,
   ST_SALES_AFTER_VERSION,
   ST_SALES_HELD,
@@ -134,9 +135,10 @@ static const char *statement_sql[N_STATEMENTS] = {
 
   [ST_FIND_SALE] = "SELECT " SALE_COLUMNS " FROM sales WHERE terminal_id = ?1 AND sale_id = ?2",
   [ST_SALE_BY_SEQ] = "SELECT " SALE_COLUMNS " FROM sales WHERE terminal_id = ?1 AND sale_seq = ?2",
-  [ST_INSERT_SALE] = "INSERT INTO sales (" SALE_COLUMNS ") VALUES (NULL, ?2, ?3, ?4, ?5, ?6, ?7, "
+  [ST_INSERT_SALE] = "INSERT INTO sales (" SALE_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
                      "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
                      "?23, ?24)",
+  [ST_NEXT_ARRIVAL] = "SELECT coalesce(max(arrival), 0) + 1 FROM sales",
   [ST_UPDATE_SALE] = "UPDATE sales SET sale_seq = ?4, payment = ?5, credential = ?6, "
                      "counter = ?7, amount = ?8, mode = ?9, evidence = ?10, t_sale = ?11, "
                      "state = ?12, reason = ?13, attempt = ?14, retry_after = ?15, "
@@ -1026,6 +1028,7 @@ read_sale (sqlite3_stmt *s,
     return FALSE;
   sale->conflict = sqlite3_column_int64 (s, 22);
   sale->updated_at = column_u64 (s, 23);
+  sale->stored = TRUE;
   return TRUE;
 }
 
@@ -1107,28 +1110,33 @@ acquirer_db_sale_by_seq (AcquirerDb   *db,
 }
 
 gboolean
-acquirer_db_insert_sale (AcquirerDb   *db,
-                         AcquirerSale *sale,
-                         GError      **error)
+acquirer_db_next_arrival (AcquirerDb *db,
+                          gint64     *arrival,
+                          GError    **error)
 {
-  sqlite3_stmt *s = db_stmt (db, ST_INSERT_SALE);
+  sqlite3_stmt *s = db_stmt (db, ST_NEXT_ARRIVAL);
+  gboolean row;
 
-  bind_sale (s, sale);
-  if (!db_step_done (db, s, error))
+  if (!db_step (db, s, &row, error))
     return FALSE;
-  sale->arrival = sqlite3_last_insert_rowid (db->db);
+  *arrival = row ? sqlite3_column_int64 (s, 0) : 1;
+  sqlite3_reset (s);
   return TRUE;
 }
 
 gboolean
-acquirer_db_update_sale (AcquirerDb         *db,
-                         const AcquirerSale *sale,
-                         GError            **error)
+acquirer_db_update_sale (AcquirerDb   *db,
+                         AcquirerSale *sale,
+                         GError      **error)
 {
-  sqlite3_stmt *s = db_stmt (db, ST_UPDATE_SALE);
+  sqlite3_stmt *s = db_stmt (db, sale->stored ? ST_UPDATE_SALE : ST_INSERT_SALE);
 
+  g_return_val_if_fail (sale->arrival > 0, FALSE);
   bind_sale (s, sale);
-  return db_step_done (db, s, error);
+  if (!db_step_done (db, s, error))
+    return FALSE;
+  sale->stored = TRUE;
+  return TRUE;
 }
 
 GArray *

@@ -146,6 +146,8 @@ typedef struct
   guint8   decision[OFFAUTH_ONLINE_DECISION_SIZE];
   gint64   conflict;          /* double spend: the earlier sale's arrival */
   guint64  updated_at;
+  gboolean stored;            /* in the table (FALSE: a new sale, checked before it is
+                               * written once with its verdict) */
 } AcquirerSale;
 
 typedef enum
@@ -205,12 +207,13 @@ gboolean    acquirer_db_sale_by_seq      (AcquirerDb              *db,
                                           AcquirerSale            *sale,
                                           gboolean                *found,
                                           GError                 **error);
-/* Sets sale->arrival. */
-gboolean    acquirer_db_insert_sale      (AcquirerDb              *db,
-                                          AcquirerSale            *sale,
+/* The arrival a new sale gets (one after the last; inside the write transaction). */
+gboolean    acquirer_db_next_arrival     (AcquirerDb              *db,
+                                          gint64                  *arrival,
                                           GError                 **error);
+/* Inserts a new sale (sale->stored FALSE) with its arrival, or updates a stored one. */
 gboolean    acquirer_db_update_sale      (AcquirerDb              *db,
-                                          const AcquirerSale      *sale,
+                                          AcquirerSale            *sale,
                                           GError                 **error);
 /* An array of AcquirerSale in arrival order (by version for AFTER_VERSION). */
 GArray     *acquirer_db_sales            (AcquirerDb              *db,

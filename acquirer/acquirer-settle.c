@@ -537,10 +537,11 @@ acquirer_settle_record (AcquirerSettle         *ctx,
       sale->t_sale = ctx->now;
       return run_checks (ctx, t, sale, &r.payment, CHECKS_ONLINE, error);
     }
+  /* A new sale: checked first, then written once with its verdict (set_verdict). */
   fill_sale (sale, t, sale_id, r.malformed ? NULL : &r.payment, ctx->now);
   sale->sale_seq = seq;
   sale->attempt = 1;
-  if (!acquirer_db_insert_sale (ctx->db, sale, error))
+  if (!acquirer_db_next_arrival (ctx->db, &sale->arrival, error))
     return FALSE;
   if (r.malformed)
     return set_verdict (ctx, sale, 2, OFFAUTH_SETTLE_MALFORMED, 1, 0, error);
@@ -770,7 +771,7 @@ acquirer_settle_online (AcquirerSettle             *ctx,
   sale.attempt = 1;
   sale.t_sale = ctx->now;
   sale.online_at = request->created_at;
-  if (!acquirer_db_insert_sale (ctx->db, &sale, error) ||
+  if (!acquirer_db_next_arrival (ctx->db, &sale.arrival, error) ||
       !run_checks (ctx, t, &sale, p, CHECKS_ONLINE, error))
     return FALSE;
   if (sale.state == 1)
