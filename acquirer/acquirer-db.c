@@ -317,6 +317,8 @@ struct _AcquirerDb
   sqlite3_stmt *stmts[N_STATEMENTS];
   gboolean      check_totals;   /* OFFAUTH_ACQUIRER_CHECK_TOTALS: check 7's running total
                                  * against the sum it stands for, every time (tests) */
+  gchar        *issuer_seen;    /* the issuer folder's state whose bundle and lists the
+                                 * tables hold (NULL: unknown; a rollback forgets it) */
 };
 
 static gboolean
@@ -425,6 +427,7 @@ acquirer_db_free (AcquirerDb *db)
   for (guint i = 0; i < N_STATEMENTS; i++)
     g_clear_pointer (&db->stmts[i], sqlite3_finalize);
   g_clear_pointer (&db->db, sqlite3_close);
+  g_free (db->issuer_seen);
   g_free (db);
 }
 
@@ -536,8 +539,24 @@ acquirer_db_commit (AcquirerDb *db,
 void
 acquirer_db_rollback (AcquirerDb *db)
 {
+  g_clear_pointer (&db->issuer_seen, g_free);
   if (!sqlite3_get_autocommit (db->db))
     db_run (db, ST_ROLLBACK, NULL);
+}
+
+gboolean
+acquirer_db_issuer_seen (AcquirerDb *db,
+                         const char *state)
+{
+  return state != NULL && g_strcmp0 (db->issuer_seen, state) == 0;
+}
+
+void
+acquirer_db_set_issuer_seen (AcquirerDb *db,
+                             const char *state)
+{
+  g_free (db->issuer_seen);
+  db->issuer_seen = g_strdup (state);
 }
 
 gboolean

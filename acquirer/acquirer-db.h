@@ -57,6 +57,13 @@ gboolean    acquirer_db_begin            (AcquirerDb              *db,
 gboolean    acquirer_db_commit           (AcquirerDb              *db,
                                           GError                 **error);
 void        acquirer_db_rollback         (AcquirerDb              *db);
+/* Whether the bundle and lists of the issuer folder in this state (an opaque string, see
+ * acquirer_settle_refresh) are in the tables already: set after a refresh, forgotten by a
+ * rollback and by a revocation the acquirer writes (NULL). */
+gboolean    acquirer_db_issuer_seen      (AcquirerDb              *db,
+                                          const char              *state);
+void        acquirer_db_set_issuer_seen  (AcquirerDb              *db,
+                                          const char              *state);
 
 gboolean    acquirer_db_set_setting      (AcquirerDb              *db,
                                           const char              *name,

@@ -2,7 +2,9 @@
 # Settlement check 7 (over_offline_limit) against the real acquirer, across terminals:
 # the offline total of the credential's earlier sales that are settled or in state 3 (a
 # declined one does not count), the counter above max_offline_count (a rogue terminal's row),
-# and check 7 run again at a top-up with each sale in its arrival place.
+# and check 7 run again at a top-up with each sale in its arrival place. Last, a list the
+# issuer publishes while the server runs is used at the next sync (the server keeps what it
+# read of the issuer folder until a file there changes).
 set -u
 ISSUER=${ISSUER:-offauth-issuer}
 WALLET=${WALLET:-offauth-wallet}
@@ -178,6 +180,18 @@ sync a
 sync c --append "$pay3"
 [ "$(verdicts)" = "[(2, 7)]" ]; pass "c: counter 3 over max_offline_count 2, over_offline_limit"
 totals_agree; pass "the running totals agree with the sums"
+
+# The issuer revokes a credential while the server runs (the list dated 1000 s back, so that
+# the sale is past the list's grace): the next sync declines its sale as revoked.
+credential r 5000 5
+check 0 "top-up r 1000" -- "$ACQUIRER" topup acq "$cred" 1000
+sell a.db r.wallet "$cred" 10; pass "r pays at a"
+sync a
+[ "$(verdicts | tr -d ' ' | grep -o '([0-9],[0-9])]$')" = "(1,0)]" ]; pass "a: settled"
+check 0 "the issuer revokes r" -- env OFFAUTH_NOW=$(($(date +%s) - 1000)) "$ISSUER" revoke iss "$cid"
+sell a.db r.wallet "$cred" 10; pass "r pays at a again (a holds no list)"
+sync a
+[ "$(verdicts | tr -d ' ' | grep -o '([0-9],[0-9])]$')" = "(2,6)]" ]; pass "a: the new list is used at once, revoked"
 
 kill -TERM "$server"; wait "$server"; st=$?; server=
 [ "$st" = 0 ]; pass "SIGTERM stops the server"
