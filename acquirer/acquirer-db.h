@@ -153,6 +153,7 @@ typedef struct
   guint8   decision[OFFAUTH_ONLINE_DECISION_SIZE];
   gint64   conflict;          /* double spend: the earlier sale's arrival */
   guint64  updated_at;
+  gint64   cred;              /* its credential's number (0: none yet, or no payment) */
   gboolean stored;            /* in the table (FALSE: a new sale, checked before it is
                                * written once with its verdict) */
 } AcquirerSale;
@@ -233,14 +234,14 @@ GArray     *acquirer_db_sales            (AcquirerDb              *db,
 /* Check 5: the arrival of an earlier sale with the same credential and counter, another
  * sale id and valid evidence; 0 when none. */
 gboolean    acquirer_db_earlier_evidence (AcquirerDb              *db,
-                                          const AcquirerSale      *sale,
+                                          AcquirerSale            *sale,
                                           gint64                  *earlier,
                                           GError                 **error);
 /* Check 7: the amount of the credential's offline sales that arrived earlier and are
  * settled or in state 3 (from its running total; a sale with arrival 0, not stored yet,
  * arrives last). With OFFAUTH_ACQUIRER_CHECK_TOTALS set, also walked and compared. */
 gboolean    acquirer_db_offline_sum      (AcquirerDb              *db,
-                                          const AcquirerSale      *sale,
+                                          AcquirerSale            *sale,
                                           guint64                 *sum,
                                           GError                 **error);
 gboolean    acquirer_db_balance          (AcquirerDb              *db,

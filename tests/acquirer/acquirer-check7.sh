@@ -82,9 +82,13 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 if not db.execute("select 1 from sqlite_master where name = 'offline_totals'").fetchone():
     sys.exit(0)
-kept = dict(db.execute("select credential, total from offline_totals where total <> 0"))
-summed = dict(db.execute("select credential, sum(amount) from sales where mode = 0 "
-                         "and state in (1, 3) and credential is not null group by credential"))
+kept = dict(db.execute("select cred, total from offline_totals where total <> 0"))
+summed = dict(db.execute("select cred, sum(amount) from sales where mode = 0 "
+                         "and state in (1, 3) and cred <> 0 group by cred"))
+# every sale with a payment carries its credential's number
+if db.execute("select count(*) from sales s left join credentials c on c.id = s.cred "
+              "where s.credential is not c.credential").fetchone()[0]:
+    sys.exit(1)
 sys.exit(0 if kept == summed else 1)
 PYEOF
 }
