@@ -17,9 +17,12 @@
 
 #include "acquirer-db.h"
 
-/* 1: terminals and accounts (the skeleton); 2: settlement. A version-1 file gains the
- * settlement tables at open (CREATE ... IF NOT EXISTS). */
-#define SCHEMA_VERSION 2
+/* 1: terminals and accounts (the skeleton); 2: settlement; 3: credentials numbered
+ * (credentials, sales.cred: the hot indexes compare integers, not 172-byte blobs) and check
+ * 7's running totals (offline_totals). A version-1 or 2 file gains the new tables at open
+ * (CREATE ... IF NOT EXISTS, sales.cred by ALTER TABLE), its credentials are numbered and
+ * its totals summed from its sales once. */
+#define SCHEMA_VERSION 3
 
 typedef enum
 {
@@ -52,6 +55,9 @@ typedef enum
   ST_FIND_SALE,
   ST_SALE_BY_SEQ,
   ST_INSERT_SALE,
+  ST_FIND_CRED,
+  ST_INSERT_CRED,
+  ST_NEXT_ARRIVAL,
   ST_UPDATE_SALE,
   ST_SALES_AFTER_VERSION,
   ST_SALES_HELD,
@@ -61,6 +67,7 @@ typedef enum
   ST_SALES_ALL,
   ST_EARLIER_EVIDENCE,
   ST_OFFLINE_SUM,
+  ST_OFFLINE_EARLIER,
   ST_FIND_DEBIT,
   ST_INSERT_DEBIT,
   ST_DELETE_DEBIT,
@@ -79,7 +86,7 @@ typedef enum
 #define SALE_COLUMNS                                                                      \
   "arrival, terminal_id, sale_id, sale_seq, payment, credential, counter, amount, mode, "   \
   "evidence, t_sale, state, reason, attempt, retry_after, first_decline, version, "         \
-  "debited, reversed, online_at, decided_at, decision, conflict, updated_at"
+  "debited, reversed, online_at, decided_at, decision, conflict, updated_at, cred"
 
 static const char *statement_sql[N_STATEMENTS] = {
   [ST_JOURNAL_MODE_WAL] = "PRAGMA journal_mode = WAL",
@@ -133,21 +140,25 @@ static const char *statement_sql[N_STATEMENTS] = {
 
   [ST_FIND_SALE] = "SELECT " SALE_COLUMNS " FROM sales WHERE terminal_id = ?1 AND sale_id = ?2",
   [ST_SALE_BY_SEQ] = "SELECT " SALE_COLUMNS " FROM sales WHERE terminal_id = ?1 AND sale_seq = ?2",
-  [ST_INSERT_SALE] = "INSERT INTO sales (" SALE_COLUMNS ") VALUES (NULL, ?2, ?3, ?4, ?5, ?6, ?7, "
+  [ST_INSERT_SALE] = "INSERT INTO sales (" SALE_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
                      "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
-                     "?23, ?24)",
+                     "?23, ?24, ?25)",
+  [ST_FIND_CRED] = "SELECT id FROM credentials WHERE credential = ?1",
+  [ST_INSERT_CRED] = "INSERT INTO credentials (credential) VALUES (?1)",
+  [ST_NEXT_ARRIVAL] = "SELECT coalesce(max(arrival), 0) + 1 FROM sales",
   [ST_UPDATE_SALE] = "UPDATE sales SET sale_seq = ?4, payment = ?5, credential = ?6, "
                      "counter = ?7, amount = ?8, mode = ?9, evidence = ?10, t_sale = ?11, "
                      "state = ?12, reason = ?13, attempt = ?14, retry_after = ?15, "
                      "first_decline = ?16, version = ?17, debited = ?18, reversed = ?19, "
                      "online_at = ?20, decided_at = ?21, decision = ?22, conflict = ?23, "
-                     "updated_at = ?24 WHERE arrival = ?1",
+                     "updated_at = ?24, cred = ?25 WHERE arrival = ?1",
   [ST_SALES_AFTER_VERSION] = "SELECT " SALE_COLUMNS " FROM sales WHERE terminal_id = ?1 "
                              "AND version > ?2 AND sale_seq > 0 AND sale_seq <= ?4 "
                              "ORDER BY version LIMIT ?3",
   [ST_SALES_HELD] = "SELECT " SALE_COLUMNS " FROM sales WHERE terminal_id = ?1 AND state = 3 "
                     "AND reason IN (2, 3, 4) ORDER BY arrival",
-  [ST_SALES_OF_CREDENTIAL] = "SELECT " SALE_COLUMNS " FROM sales WHERE credential = ?1 "
+  [ST_SALES_OF_CREDENTIAL] = "SELECT " SALE_COLUMNS " FROM sales WHERE cred = "
+                             "(SELECT id FROM credentials WHERE credential = ?1) "
                              "AND state = 3 ORDER BY arrival",
   [ST_SALES_ONLINE_PENDING] = "SELECT " SALE_COLUMNS " FROM sales WHERE terminal_id = ?1 "
                               "AND decided_at > 0 AND sale_seq = 0 AND state = 1 "
@@ -156,11 +167,21 @@ static const char *statement_sql[N_STATEMENTS] = {
                               "AND decided_at <= ?1 AND sale_seq = 0 AND state = 1 "
                               "AND reversed = 0 ORDER BY arrival",
   [ST_SALES_ALL] = "SELECT " SALE_COLUMNS " FROM sales ORDER BY arrival",
-  [ST_EARLIER_EVIDENCE] = "SELECT arrival FROM sales WHERE credential = ?1 AND counter = ?2 "
+  [ST_EARLIER_EVIDENCE] = "SELECT arrival FROM sales WHERE cred = ?1 AND counter = ?2 "
                           "AND sale_id <> ?3 AND arrival < ?4 AND evidence = 1 "
                           "ORDER BY arrival LIMIT 1",
-  [ST_OFFLINE_SUM] = "SELECT coalesce(sum(amount), 0) FROM sales WHERE credential = ?1 "
+  [ST_OFFLINE_SUM] = "SELECT coalesce(sum(amount), 0) FROM sales WHERE cred = ?1 "
                      "AND arrival < ?2 AND mode = 0 AND state IN (1, 3) AND sale_id <> ?3",
+  /* The same sum from the running total: less the counted sales that arrived with or after
+   * this one (none for a new sale) and an earlier one with its sale id (the same payment,
+   * hence the same counter). Three index seeks instead of a walk of the credential's
+   * history. */
+  [ST_OFFLINE_EARLIER] = "SELECT coalesce((SELECT total FROM offline_totals WHERE cred = ?1), 0)"
+                         " - (SELECT coalesce(sum(amount), 0) FROM sales WHERE cred = ?1 "
+                         "AND arrival >= ?2 AND mode = 0 AND state IN (1, 3))"
+                         " - (SELECT coalesce(sum(amount), 0) FROM sales WHERE cred = ?1 "
+                         "AND counter = ?4 AND sale_id = ?3 AND arrival < ?2 AND mode = 0 "
+                         "AND state IN (1, 3))",
   [ST_FIND_DEBIT] = "SELECT arrival FROM debits WHERE sale_id = ?1",
   [ST_INSERT_DEBIT] = "INSERT INTO debits (sale_id, arrival, credential, amount, time) "
                       "VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -224,18 +245,49 @@ static const char schema_sql[] =
   "  version INTEGER NOT NULL, debited INTEGER NOT NULL, reversed INTEGER NOT NULL,"
   "  online_at INTEGER NOT NULL, decided_at INTEGER NOT NULL, decision BLOB,"
   "  conflict INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
-  "  UNIQUE (terminal_id, sale_id));"
+  "  cred INTEGER NOT NULL DEFAULT 0, UNIQUE (terminal_id, sale_id));"
+  /* Every credential a sale carried, numbered: sales.cred (0: no payment). */
+  "CREATE TABLE IF NOT EXISTS credentials ("
+  "  id INTEGER PRIMARY KEY, credential BLOB NOT NULL UNIQUE);"
   "CREATE INDEX IF NOT EXISTS sales_by_seq ON sales (terminal_id, sale_seq);"
   "CREATE INDEX IF NOT EXISTS sales_by_version ON sales (terminal_id, version);"
-  "CREATE INDEX IF NOT EXISTS sales_by_credential ON sales (credential, counter);"
+  "CREATE INDEX IF NOT EXISTS sales_by_cred ON sales (cred, counter);"
   /* What every sync and online request looks at, kept small by their WHERE: online
    * approvals still waiting for their row, held sales, and the credential's offline sales
    * that count towards check 7 (covering, so that the sum reads no sale). */
   "CREATE INDEX IF NOT EXISTS sales_online_open ON sales (decided_at) "
   "  WHERE decided_at > 0 AND sale_seq = 0 AND state = 1 AND reversed = 0;"
   "CREATE INDEX IF NOT EXISTS sales_open ON sales (terminal_id, arrival) WHERE state = 3;"
-  "CREATE INDEX IF NOT EXISTS sales_offline ON sales (credential, arrival, amount, sale_id) "
+  "CREATE INDEX IF NOT EXISTS sales_offline_cred ON sales (cred, arrival, amount, sale_id) "
   "  WHERE mode = 0 AND state IN (1, 3);"
+  /* Check 7's running total per credential: the offline amount of its sales that are
+   * settled or in state 3 (whatever their arrival), kept by the triggers below in the
+   * transaction that moves a sale in or out of that set (a verdict, a retry, a withdrawal,
+   * a reversal, a double spend: every write of a sale). */
+  "CREATE TABLE IF NOT EXISTS offline_totals ("
+  "  cred INTEGER PRIMARY KEY, total INTEGER NOT NULL);"
+  "CREATE TRIGGER IF NOT EXISTS offline_totals_insert AFTER INSERT ON sales "
+  "  WHEN new.mode = 0 AND new.state IN (1, 3) AND new.cred <> 0 BEGIN"
+  "  INSERT INTO offline_totals (cred, total) VALUES (new.cred, new.amount)"
+  "    ON CONFLICT (cred) DO UPDATE SET total = total + excluded.total;"
+  "  END;"
+  "CREATE TRIGGER IF NOT EXISTS offline_totals_leave AFTER UPDATE ON sales "
+  "  WHEN old.mode = 0 AND old.state IN (1, 3) AND old.cred <> 0 AND NOT"
+  "    (new.mode = 0 AND new.state IN (1, 3) AND new.cred = old.cred AND"
+  "     new.amount = old.amount) BEGIN"
+  "  UPDATE offline_totals SET total = total - old.amount WHERE cred = old.cred;"
+  "  END;"
+  "CREATE TRIGGER IF NOT EXISTS offline_totals_enter AFTER UPDATE ON sales "
+  "  WHEN new.mode = 0 AND new.state IN (1, 3) AND new.cred <> 0 AND NOT"
+  "    (old.mode = 0 AND old.state IN (1, 3) AND old.cred = new.cred AND"
+  "     old.amount = new.amount) BEGIN"
+  "  INSERT INTO offline_totals (cred, total) VALUES (new.cred, new.amount)"
+  "    ON CONFLICT (cred) DO UPDATE SET total = total + excluded.total;"
+  "  END;"
+  "CREATE TRIGGER IF NOT EXISTS offline_totals_delete AFTER DELETE ON sales "
+  "  WHEN old.mode = 0 AND old.state IN (1, 3) AND old.cred <> 0 BEGIN"
+  "  UPDATE offline_totals SET total = total - old.amount WHERE cred = old.cred;"
+  "  END;"
   /* At most one debit per sale id, whichever terminal carried it. */
   "CREATE TABLE IF NOT EXISTS debits ("
   "  sale_id BLOB PRIMARY KEY, arrival INTEGER NOT NULL, credential BLOB NOT NULL,"
@@ -266,10 +318,35 @@ static const char schema_sql[] =
   "CREATE TABLE IF NOT EXISTS revoked ("
   "  credential BLOB PRIMARY KEY, time INTEGER NOT NULL) WITHOUT ROWID;";
 
+/* Before the schema, in a version-1 or 2 file: the column that version 3's indexes use
+ * (the blob-keyed indexes it replaces are dropped). */
+static const char add_cred_sql[] =
+  "ALTER TABLE sales ADD COLUMN cred INTEGER NOT NULL DEFAULT 0;"
+  "DROP INDEX IF EXISTS sales_by_credential;"
+  "DROP INDEX IF EXISTS sales_offline;";
+
+/* Version 3's numbers and totals, from the sales of an older file (run once, in one
+ * transaction). */
+static const char fill_totals_sql[] =
+  "BEGIN IMMEDIATE;"
+  "INSERT OR IGNORE INTO credentials (credential) SELECT credential FROM sales "
+  "  WHERE credential IS NOT NULL ORDER BY arrival;"
+  "UPDATE sales SET cred = (SELECT id FROM credentials c WHERE c.credential = sales.credential) "
+  "  WHERE credential IS NOT NULL;"
+  "DELETE FROM offline_totals;"
+  "INSERT INTO offline_totals (cred, total) SELECT cred, sum(amount) FROM sales "
+  "  WHERE mode = 0 AND state IN (1, 3) AND cred <> 0 GROUP BY cred;"
+  "INSERT OR REPLACE INTO settings (name, value) VALUES ('schema_version', '3');"
+  "COMMIT;";
+
 struct _AcquirerDb
 {
   sqlite3      *db;
   sqlite3_stmt *stmts[N_STATEMENTS];
+  gboolean      check_totals;   /* OFFAUTH_ACQUIRER_CHECK_TOTALS: check 7's running total
+                                 * against the sum it stands for, every time (tests) */
+  gchar        *issuer_seen;    /* the issuer folder's state whose bundle and lists the
+                                 * tables hold (NULL: unknown; a rollback forgets it) */
 };
 
 static gboolean
@@ -378,7 +455,30 @@ acquirer_db_free (AcquirerDb *db)
   for (guint i = 0; i < N_STATEMENTS; i++)
     g_clear_pointer (&db->stmts[i], sqlite3_finalize);
   g_clear_pointer (&db->db, sqlite3_close);
+  g_free (db->issuer_seen);
   g_free (db);
+}
+
+/* *needed: a sales table without its cred column (version 1 or 2). */
+static gboolean
+needs_cred (AcquirerDb *db,
+            gboolean   *needed,
+            GError    **error)
+{
+  sqlite3_stmt *s;
+  int rc;
+
+  if (sqlite3_prepare_v2 (db->db, "SELECT (SELECT count(*) FROM sqlite_master WHERE "
+                          "type = 'table' AND name = 'sales') AND NOT (SELECT count(*) FROM "
+                          "pragma_table_info('sales') WHERE name = 'cred')", -1, &s,
+                          NULL) != SQLITE_OK)
+    return db_error (db, error, "The acquirer database cannot be read");
+  rc = sqlite3_step (s);
+  *needed = rc == SQLITE_ROW && sqlite3_column_int (s, 0) != 0;
+  sqlite3_finalize (s);
+  if (rc != SQLITE_ROW)
+    return db_error (db, error, "The acquirer database cannot be read");
+  return TRUE;
 }
 
 AcquirerDb *
@@ -428,7 +528,8 @@ acquirer_db_open (const char *path,
       return NULL;
     }
   sqlite3_reset (s);
-  if (!db_exec (db, schema_sql, error))
+  if (!needs_cred (db, &row, error) || (row && !db_exec (db, add_cred_sql, error)) ||
+      !db_exec (db, schema_sql, error))
     return NULL;
   for (guint i = 0; i < N_STATEMENTS; i++)
     if (db->stmts[i] == NULL &&
@@ -444,7 +545,15 @@ acquirer_db_open (const char *path,
       g_propagate_error (error, local);
       return NULL;
     }
-  if ((version == NULL && create) || g_strcmp0 (version, "1") == 0)
+  if (g_strcmp0 (version, "1") == 0 || g_strcmp0 (version, "2") == 0)
+    {
+      if (!db_exec (db, fill_totals_sql, error))
+        {
+          db_exec (db, "ROLLBACK", NULL);
+          return NULL;
+        }
+    }
+  else if (version == NULL && create)
     {
       g_autofree gchar *v = g_strdup_printf ("%d", SCHEMA_VERSION);
       if (!acquirer_db_set_setting (db, "schema_version", v, error))
@@ -457,6 +566,7 @@ acquirer_db_open (const char *path,
                    version ? version : "(none)");
       return NULL;
     }
+  db->check_totals = g_getenv ("OFFAUTH_ACQUIRER_CHECK_TOTALS") != NULL;
   return g_steal_pointer (&db);
 }
 
@@ -480,8 +590,24 @@ acquirer_db_commit (AcquirerDb *db,
 void
 acquirer_db_rollback (AcquirerDb *db)
 {
+  g_clear_pointer (&db->issuer_seen, g_free);
   if (!sqlite3_get_autocommit (db->db))
     db_run (db, ST_ROLLBACK, NULL);
+}
+
+gboolean
+acquirer_db_issuer_seen (AcquirerDb *db,
+                         const char *state)
+{
+  return state != NULL && g_strcmp0 (db->issuer_seen, state) == 0;
+}
+
+void
+acquirer_db_set_issuer_seen (AcquirerDb *db,
+                             const char *state)
+{
+  g_free (db->issuer_seen);
+  db->issuer_seen = g_strdup (state);
 }
 
 gboolean
@@ -938,6 +1064,7 @@ bind_sale (sqlite3_stmt       *s,
   bind_optional (s, 22, sale->decision, sizeof sale->decision, sale->decided_at > 0);
   sqlite3_bind_int64 (s, 23, sale->conflict);
   bind_u64 (s, 24, sale->updated_at);
+  sqlite3_bind_int64 (s, 25, sale->cred);
 }
 
 static gboolean
@@ -972,6 +1099,8 @@ read_sale (sqlite3_stmt *s,
     return FALSE;
   sale->conflict = sqlite3_column_int64 (s, 22);
   sale->updated_at = column_u64 (s, 23);
+  sale->cred = sqlite3_column_int64 (s, 24);
+  sale->stored = TRUE;
   return TRUE;
 }
 
@@ -1052,29 +1181,64 @@ acquirer_db_sale_by_seq (AcquirerDb   *db,
   return read_one_sale (db, s, sale, found, error);
 }
 
-gboolean
-acquirer_db_insert_sale (AcquirerDb   *db,
-                         AcquirerSale *sale,
-                         GError      **error)
+/* Gives a sale with a payment its credential's number (numbering it if new). */
+static gboolean
+sale_cred (AcquirerDb   *db,
+           AcquirerSale *sale,
+           GError      **error)
 {
-  sqlite3_stmt *s = db_stmt (db, ST_INSERT_SALE);
+  sqlite3_stmt *s;
+  gboolean row;
 
-  bind_sale (s, sale);
+  if (sale->cred != 0 || !sale->has_payment)
+    return TRUE;
+  s = db_stmt (db, ST_FIND_CRED);
+  bind_blob (s, 1, sale->payment + 8, OFFAUTH_CREDENTIAL_SIZE);
+  if (!db_step (db, s, &row, error))
+    return FALSE;
+  sale->cred = row ? sqlite3_column_int64 (s, 0) : 0;
+  sqlite3_reset (s);
+  if (row)
+    return TRUE;
+  s = db_stmt (db, ST_INSERT_CRED);
+  bind_blob (s, 1, sale->payment + 8, OFFAUTH_CREDENTIAL_SIZE);
   if (!db_step_done (db, s, error))
     return FALSE;
-  sale->arrival = sqlite3_last_insert_rowid (db->db);
+  sale->cred = sqlite3_last_insert_rowid (db->db);
   return TRUE;
 }
 
 gboolean
-acquirer_db_update_sale (AcquirerDb         *db,
-                         const AcquirerSale *sale,
-                         GError            **error)
+acquirer_db_next_arrival (AcquirerDb *db,
+                          gint64     *arrival,
+                          GError    **error)
 {
-  sqlite3_stmt *s = db_stmt (db, ST_UPDATE_SALE);
+  sqlite3_stmt *s = db_stmt (db, ST_NEXT_ARRIVAL);
+  gboolean row;
 
+  if (!db_step (db, s, &row, error))
+    return FALSE;
+  *arrival = row ? sqlite3_column_int64 (s, 0) : 1;
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+acquirer_db_update_sale (AcquirerDb   *db,
+                         AcquirerSale *sale,
+                         GError      **error)
+{
+  sqlite3_stmt *s;
+
+  g_return_val_if_fail (sale->arrival > 0, FALSE);
+  if (!sale_cred (db, sale, error))
+    return FALSE;
+  s = db_stmt (db, sale->stored ? ST_UPDATE_SALE : ST_INSERT_SALE);
   bind_sale (s, sale);
-  return db_step_done (db, s, error);
+  if (!db_step_done (db, s, error))
+    return FALSE;
+  sale->stored = TRUE;
+  return TRUE;
 }
 
 GArray *
@@ -1122,15 +1286,18 @@ acquirer_db_sales (AcquirerDb        *db,
 }
 
 gboolean
-acquirer_db_earlier_evidence (AcquirerDb         *db,
-                              const AcquirerSale *sale,
-                              gint64             *earlier,
-                              GError            **error)
+acquirer_db_earlier_evidence (AcquirerDb   *db,
+                              AcquirerSale *sale,
+                              gint64       *earlier,
+                              GError      **error)
 {
-  sqlite3_stmt *s = db_stmt (db, ST_EARLIER_EVIDENCE);
+  sqlite3_stmt *s;
   gboolean row;
 
-  bind_blob (s, 1, sale->payment + 8, OFFAUTH_CREDENTIAL_SIZE);
+  if (!sale_cred (db, sale, error))
+    return FALSE;
+  s = db_stmt (db, ST_EARLIER_EVIDENCE);
+  sqlite3_bind_int64 (s, 1, sale->cred);
   bind_u64 (s, 2, sale->counter);
   bind_blob (s, 3, sale->sale_id, OFFAUTH_SALE_ID_SIZE);
   sqlite3_bind_int64 (s, 4, sale->arrival);
@@ -1142,21 +1309,41 @@ acquirer_db_earlier_evidence (AcquirerDb         *db,
 }
 
 gboolean
-acquirer_db_offline_sum (AcquirerDb         *db,
-                         const AcquirerSale *sale,
-                         guint64            *sum,
-                         GError            **error)
+acquirer_db_offline_sum (AcquirerDb   *db,
+                         AcquirerSale *sale,
+                         guint64      *sum,
+                         GError      **error)
 {
-  sqlite3_stmt *s = db_stmt (db, ST_OFFLINE_SUM);
+  sqlite3_stmt *s;
   gboolean row;
+  guint64 walked;
 
-  bind_blob (s, 1, sale->payment + 8, OFFAUTH_CREDENTIAL_SIZE);
-  sqlite3_bind_int64 (s, 2, sale->arrival);
+  if (!sale_cred (db, sale, error))
+    return FALSE;
+  s = db_stmt (db, ST_OFFLINE_EARLIER);
+  sqlite3_bind_int64 (s, 1, sale->cred);
+  /* A sale not stored yet arrives after every stored one. */
+  sqlite3_bind_int64 (s, 2, sale->arrival > 0 ? sale->arrival : G_MAXINT64);
   bind_blob (s, 3, sale->sale_id, OFFAUTH_SALE_ID_SIZE);
+  bind_u64 (s, 4, sale->counter);
   if (!db_step (db, s, &row, error))
     return FALSE;
   *sum = row ? column_u64 (s, 0) : 0;
   sqlite3_reset (s);
+  if (!db->check_totals)
+    return TRUE;
+  /* The sum it stands for, walked (check 7 as the spec words it). */
+  s = db_stmt (db, ST_OFFLINE_SUM);
+  sqlite3_bind_int64 (s, 1, sale->cred);
+  sqlite3_bind_int64 (s, 2, sale->arrival > 0 ? sale->arrival : G_MAXINT64);
+  bind_blob (s, 3, sale->sale_id, OFFAUTH_SALE_ID_SIZE);
+  if (!db_step (db, s, &row, error))
+    return FALSE;
+  walked = row ? column_u64 (s, 0) : 0;
+  sqlite3_reset (s);
+  if (walked != *sum)
+    g_error ("check 7: running total gives %" G_GUINT64_FORMAT ", the sales sum to %"
+             G_GUINT64_FORMAT, *sum, walked);
   return TRUE;
 }
 

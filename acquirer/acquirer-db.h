@@ -57,6 +57,13 @@ gboolean    acquirer_db_begin            (AcquirerDb              *db,
 gboolean    acquirer_db_commit           (AcquirerDb              *db,
                                           GError                 **error);
 void        acquirer_db_rollback         (AcquirerDb              *db);
+/* Whether the bundle and lists of the issuer folder in this state (an opaque string, see
+ * acquirer_settle_refresh) are in the tables already: set after a refresh, forgotten by a
+ * rollback and by a revocation the acquirer writes (NULL). */
+gboolean    acquirer_db_issuer_seen      (AcquirerDb              *db,
+                                          const char              *state);
+void        acquirer_db_set_issuer_seen  (AcquirerDb              *db,
+                                          const char              *state);
 
 gboolean    acquirer_db_set_setting      (AcquirerDb              *db,
                                           const char              *name,
@@ -146,6 +153,9 @@ typedef struct
   guint8   decision[OFFAUTH_ONLINE_DECISION_SIZE];
   gint64   conflict;          /* double spend: the earlier sale's arrival */
   guint64  updated_at;
+  gint64   cred;              /* its credential's number (0: none yet, or no payment) */
+  gboolean stored;            /* in the table (FALSE: a new sale, checked before it is
+                               * written once with its verdict) */
 } AcquirerSale;
 
 typedef enum
@@ -205,12 +215,13 @@ gboolean    acquirer_db_sale_by_seq      (AcquirerDb              *db,
                                           AcquirerSale            *sale,
                                           gboolean                *found,
                                           GError                 **error);
-/* Sets sale->arrival. */
-gboolean    acquirer_db_insert_sale      (AcquirerDb              *db,
-                                          AcquirerSale            *sale,
+/* The arrival a new sale gets (one after the last; inside the write transaction). */
+gboolean    acquirer_db_next_arrival     (AcquirerDb              *db,
+                                          gint64                  *arrival,
                                           GError                 **error);
+/* Inserts a new sale (sale->stored FALSE) with its arrival, or updates a stored one. */
 gboolean    acquirer_db_update_sale      (AcquirerDb              *db,
-                                          const AcquirerSale      *sale,
+                                          AcquirerSale            *sale,
                                           GError                 **error);
 /* An array of AcquirerSale in arrival order (by version for AFTER_VERSION). */
 GArray     *acquirer_db_sales            (AcquirerDb              *db,
@@ -223,13 +234,14 @@ GArray     *acquirer_db_sales            (AcquirerDb              *db,
 /* Check 5: the arrival of an earlier sale with the same credential and counter, another
  * sale id and valid evidence; 0 when none. */
 gboolean    acquirer_db_earlier_evidence (AcquirerDb              *db,
-                                          const AcquirerSale      *sale,
+                                          AcquirerSale            *sale,
                                           gint64                  *earlier,
                                           GError                 **error);
 /* Check 7: the amount of the credential's offline sales that arrived earlier and are
- * settled or in state 3. */
+ * settled or in state 3 (from its running total; a sale with arrival 0, not stored yet,
+ * arrives last). With OFFAUTH_ACQUIRER_CHECK_TOTALS set, also walked and compared. */
 gboolean    acquirer_db_offline_sum      (AcquirerDb              *db,
-                                          const AcquirerSale      *sale,
+                                          AcquirerSale            *sale,
                                           guint64                 *sum,
                                           GError                 **error);
 gboolean    acquirer_db_balance          (AcquirerDb              *db,

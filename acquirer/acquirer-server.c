@@ -491,6 +491,12 @@ acquirer_server_free (AcquirerServer *self)
   g_free (self);
 }
 
+/* Connections the kernel queues before the server accepts them. SoupServer's own socket
+ * listens with GSocket's default of 10: terminals reconnecting at once (after an outage,
+ * or 50 at the same instant) got "Connection reset by peer". The kernel caps it at
+ * net.core.somaxconn (4096 on current kernels). */
+#define ACQUIRER_LISTEN_BACKLOG 1024
+
 gchar *
 acquirer_server_listen (AcquirerServer     *self,
                         GInetSocketAddress *address,
@@ -498,11 +504,19 @@ acquirer_server_listen (AcquirerServer     *self,
 {
   SoupServerListenOptions options = self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0;
   g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocket) socket = NULL;
   g_autofree gchar *host = NULL;
   GInetAddress *inet;
   GSList *listeners;
 
-  if (!soup_server_listen (self->soup, G_SOCKET_ADDRESS (address), options, error))
+  socket = g_socket_new (g_socket_address_get_family (G_SOCKET_ADDRESS (address)),
+                         G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return NULL;
+  g_socket_set_listen_backlog (socket, ACQUIRER_LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, G_SOCKET_ADDRESS (address), TRUE, error) ||
+      !g_socket_listen (socket, error) ||
+      !soup_server_listen_socket (self->soup, socket, options, error))
     return NULL;
   listeners = soup_server_get_listeners (self->soup);
   local = listeners ? g_socket_get_local_address (listeners->data, error) : NULL;

@@ -11,7 +11,9 @@
 
 #include "config.h"
 
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "acquirer-settle.h"
 #include "offauth-record.h"
@@ -160,11 +162,48 @@ keep_lists (AcquirerSettle *ctx,
   return TRUE;
 }
 
+static void
+append_stat (GString    *out,
+             const char *path,
+             const char *name)
+{
+  struct stat st;
+
+  if (stat (path, &st) == 0)
+    g_string_append_printf (out, "%s %ju %ju %jd.%09ld %jd.%09ld\n", name, (uintmax_t) st.st_ino,
+                            (uintmax_t) st.st_size, (intmax_t) st.st_mtim.tv_sec,
+                            st.st_mtim.tv_nsec, (intmax_t) st.st_ctim.tv_sec,
+                            st.st_ctim.tv_nsec);
+}
+
+/* The issuer folder's state: every file's name, inode, size and times (the issuer writes
+ * each file whole under a new inode), or NULL if it cannot be listed. */
+static gchar *
+issuer_state (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  GString *out;
+  const char *name;
+
+  if (d == NULL)
+    return NULL;
+  out = g_string_new (NULL);
+  append_stat (out, dir, ".");
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (dir, name, NULL);
+
+      append_stat (out, path, name);
+    }
+  return g_string_free (out, FALSE);
+}
+
 gboolean
 acquirer_settle_refresh (AcquirerSettle *ctx,
                          GError        **error)
 {
   g_autoptr(GError) local = NULL;
+  g_autofree gchar *state = NULL;
   g_autoptr(OffauthIssuer) is = NULL;
   g_autofree gchar *text = NULL;
   g_autofree gchar *root = NULL;
@@ -174,6 +213,10 @@ acquirer_settle_refresh (AcquirerSettle *ctx,
 
   if (ctx->issuer_dir == NULL)
     return TRUE;  /* no issuer folder: the trust material kept in the database */
+  /* Read and verified again only when a file of the folder changed. */
+  state = issuer_state (ctx->issuer_dir);
+  if (acquirer_db_issuer_seen (ctx->db, state))
+    return TRUE;
   if ((is = settle_issuer (ctx, &local)) == NULL)
     {
       g_warning ("The issuer folder cannot be read: %s", local->message);
@@ -190,7 +233,10 @@ acquirer_settle_refresh (AcquirerSettle *ctx,
         return FALSE;
     }
   lists = offauth_issuer_latest_revocation_lists (is, NULL);
-  return keep_lists (ctx, lists, error);
+  if (!keep_lists (ctx, lists, error))
+    return FALSE;
+  acquirer_db_set_issuer_seen (ctx->db, state);
+  return TRUE;
 }
 
 gboolean
@@ -220,6 +266,7 @@ acquirer_settle_finish (AcquirerSettle *ctx,
   g_array_set_size (ctx->to_revoke, 0);
   if (n == 0 || ctx->issuer_dir == NULL)
     return TRUE;  /* without an issuer folder, marked revoked in the database only */
+  acquirer_db_set_issuer_seen (ctx->db, NULL);  /* the folder changes here */
   if ((is = settle_issuer (ctx, &local)) == NULL ||
       (lists = offauth_issuer_revoke (is, ids->data, n, ACQUIRER_REVOKE_HOURS, &local)) == NULL)
     {
@@ -541,10 +588,11 @@ acquirer_settle_record (AcquirerSettle         *ctx,
       sale->t_sale = ctx->now;
       return run_checks (ctx, t, sale, &r.payment, CHECKS_ONLINE, error);
     }
+  /* A new sale: checked first, then written once with its verdict (set_verdict). */
   fill_sale (sale, t, sale_id, r.malformed ? NULL : &r.payment, ctx->now);
   sale->sale_seq = seq;
   sale->attempt = 1;
-  if (!acquirer_db_insert_sale (ctx->db, sale, error))
+  if (!acquirer_db_next_arrival (ctx->db, &sale->arrival, error))
     return FALSE;
   if (r.malformed)
     return set_verdict (ctx, sale, 2, OFFAUTH_SETTLE_MALFORMED, 1, 0, error);
@@ -777,7 +825,7 @@ acquirer_settle_online (AcquirerSettle             *ctx,
   sale.attempt = 1;
   sale.t_sale = ctx->now;
   sale.online_at = request->created_at;
-  if (!acquirer_db_insert_sale (ctx->db, &sale, error) ||
+  if (!acquirer_db_next_arrival (ctx->db, &sale.arrival, error) ||
       !run_checks (ctx, t, &sale, p, CHECKS_ONLINE, error))
     return FALSE;
   if (sale.state == 1)

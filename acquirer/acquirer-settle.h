@@ -41,7 +41,9 @@ void     acquirer_settle_init        (AcquirerSettle         *ctx,
                                       guint64                 now);
 void     acquirer_settle_clear       (AcquirerSettle         *ctx);
 /* Keeps what the issuer folder publishes: its latest bundle (once it verifies under the
- * root) and its revocation lists. Inside the transaction. */
+ * root) and its revocation lists. Inside the transaction. Read and verified only when a
+ * file of the folder changed since the last refresh on this database handle (a new list
+ * or bundle is kept at the next request; a rollback or a revocation of ours forgets). */
 gboolean acquirer_settle_refresh     (AcquirerSettle         *ctx,
                                       GError                **error);
 /* Before the commit: revokes the credentials caught double spent, through the issuer

@@ -512,7 +512,7 @@ run_settlement (World     *w,
     }
   bare_measure (bare, &v1, &c1);
   /* All terminals at once, at most 8 connections open (the server answers one request
-   * at a time; 50 connections opened at the same instant get resets from its accept queue). */
+   * at a time; kept at 8 since its backlog was raised, so that the figures compare). */
   session = soup_session_new_with_options ("max-conns", 8, "max-conns-per-host", 8,
                                            "timeout", 600, NULL);
   p.session = session;
