@@ -509,9 +509,11 @@ acquirer_db_open (const char *path,
   sqlite3_busy_timeout (db->db, 10000);
   /* A cache that holds a festival day's working set (the sales of the payers that pay
    * now, the chains' last pages), and reads through the mapping instead of a pread of
-   * each page: settling reads far more pages than it writes. */
+   * each page: settling reads far more pages than it writes. A WAL of up to 16,384 pages
+   * before a checkpoint: a hot page (an index's, a total's) is copied back once for many
+   * commits instead of every 1,000 pages. */
   if (!db_exec (db, "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"
-                "PRAGMA mmap_size = 268435456;", error))
+                "PRAGMA mmap_size = 268435456; PRAGMA wal_autocheckpoint = 16384;", error))
     return NULL;
   if (sqlite3_prepare_v2 (db->db, statement_sql[ST_JOURNAL_MODE_WAL], -1,
                           &db->stmts[ST_JOURNAL_MODE_WAL], NULL) != SQLITE_OK)

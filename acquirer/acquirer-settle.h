@@ -32,6 +32,7 @@ typedef struct
   const char             *issuer_dir;   /* NULL: none (the settlement test vectors) */
   guint64                 now;
   GArray                 *to_revoke;    /* credentials (172 bytes each) caught double spent */
+  GHashTable             *verified;     /* payments' signatures checked ahead, or NULL */
 } AcquirerSettle;
 
 void     acquirer_settle_init        (AcquirerSettle         *ctx,
@@ -54,6 +55,10 @@ gboolean acquirer_settle_finish      (AcquirerSettle         *ctx,
  * settled without a row or version in the chain kept); k9_time: the chain's kind-9 time
  * before the row. settle FALSE: stored, not settled (a take-over's rows). The sale
  * comes back with its verdict; *found FALSE when the row carries no sale (not settled). */
+gboolean acquirer_settle_verify_ahead (AcquirerSettle    *ctx,
+                                       const OffauthView *records,
+                                       guint              n,
+                                       GError           **error);
 gboolean acquirer_settle_record      (AcquirerSettle         *ctx,
                                       const AcquirerTerminal *t,
                                       guint64                 seq,

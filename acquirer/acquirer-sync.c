@@ -447,7 +447,7 @@ sync_run (SyncRun                  *run,
           GError                  **error)
 {
   guint8 prev[OFFAUTH_HASH_SIZE];
-  guint64 cursor = 0;
+  guint64 cursor = 0, first_new;
   gboolean more = FALSE, fork, replayed;
   guint8 hash[OFFAUTH_HASH_SIZE];
 
@@ -478,6 +478,11 @@ sync_run (SyncRun                  *run,
   run->pending = acquirer_db_sales (run->ctx.db, ACQUIRER_SALES_ONLINE_PENDING, run->t->terminal_id,
                                     0, 0, 0, error);
   if (run->pending == NULL)
+    return FALSE;
+  first_new = run->chain.acked_seq >= req->first_seq ? run->chain.acked_seq + 1 - req->first_seq : 0;
+  if (first_new < req->n_records &&
+      !acquirer_settle_verify_ahead (&run->ctx, req->records + first_new,
+                                     req->n_records - first_new, error))
     return FALSE;
   for (guint32 i = 0; i < req->n_records; i++)
     {
