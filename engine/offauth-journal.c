@@ -1,4 +1,4 @@
-/* offauth-journal.c: the journal: transactions carrying its head, append, chain, walk, checkpoints.
+/* offauth-journal.c: transactions carrying the head, append, chain, walk, checkpoints, resolve.
  *
  * h_i = H("OA1.JRNL" || u64 i || h_(i-1) || u32 len(record_i) || record_i), h_0 = 32 zero
  * bytes (docs/protocol.md, "The journal"). The head (last_seq, last_hash) is kept in memory;
@@ -233,4 +233,60 @@ offauth_terminal_make_checkpoint (OffauthTerminal *t,
   if (!_offauth_db_step_done (t, s, error))
     return NULL;
   return offauth_text_encode ('K', k.raw, OFFAUTH_CHECKPOINT_SIZE);
+}
+
+/* Resolving a commit of unknown outcome */
+
+gboolean
+offauth_terminal_resolve (OffauthTerminal *t,
+                          GError         **error)
+{
+  gint64 request_id, request_mono;
+  int log_frames = 0, checkpointed = 0;
+
+  g_return_val_if_fail (t != NULL, FALSE);
+
+  if (!t->unresolved)
+    return TRUE;
+  request_id = t->latest_request_id;
+  request_mono = t->latest_request_mono;
+  /* Emptying the log settles the answer: what is committed is then in the database file,
+   * synced, and no frame of the failed commit is left for a later recovery to replay. */
+  if (!_offauth_db_reopen (t, error) || !_offauth_terminal_load_state (t, error) ||
+      (sqlite3_wal_checkpoint_v2 (t->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log_frames,
+                                  &checkpointed) != SQLITE_OK &&
+       !_offauth_db_error (t, error, "The write-ahead log could not be checkpointed")))
+    {
+      t->resolve_due = g_get_monotonic_time () + t->resolve_backoff;
+      t->resolve_backoff = MIN (t->resolve_backoff * 2, OFFAUTH_RESOLVE_MAX_BACKOFF);
+      return FALSE;
+    }
+  if (t->latest_request_id == request_id)
+    t->latest_request_mono = request_mono;
+  if (t->unresolved_sale)
+    {
+      g_autoptr(OffauthStmt) s = _offauth_db_stmt (t, ST_FIND_SALE, NULL);
+      g_autofree gchar *hex = offauth_hex (t->unresolved_sale_id, OFFAUTH_SALE_ID_SIZE);
+      gboolean found = FALSE;
+
+      if (s != NULL)
+        {
+          sqlite3_bind_blob (s, 1, t->unresolved_sale_id, OFFAUTH_SALE_ID_SIZE, SQLITE_STATIC);
+          _offauth_db_step (t, s, &found, NULL);
+        }
+      g_info ("The sale %s of the commit whose outcome was unknown is %s", hex,
+              found ? "recorded" : "not recorded");
+    }
+  t->unresolved = FALSE;
+  t->unresolved_sale = FALSE;
+  return TRUE;
+}
+
+/* The terminal's own tries, whenever its state is checked: at most one per back-off. */
+gboolean
+_offauth_terminal_resolve_if_due (OffauthTerminal *t)
+{
+  if (g_get_monotonic_time () < t->resolve_due)
+    return FALSE;
+  return offauth_terminal_resolve (t, NULL);
 }

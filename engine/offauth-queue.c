@@ -437,3 +437,58 @@ offauth_terminal_close_sale (OffauthTerminal  *t,
     }
   return TRUE;
 }
+
+/* Sale states: names, and the explicit mapping to and from the wire's verdict states. */
+
+const char *
+offauth_sale_state_name (OffauthSaleState state)
+{
+  switch (state)
+    {
+    case OFFAUTH_SALE_WAITING: return "waiting";
+    case OFFAUTH_SALE_SETTLED: return "settled";
+    case OFFAUTH_SALE_DECLINED: return "declined";
+    case OFFAUTH_SALE_RETRY: return "retry";
+    case OFFAUTH_SALE_WRITTEN_OFF: return "written-off";
+    case OFFAUTH_SALE_COLLECTED_OTHERWISE: return "collected-otherwise";
+    case OFFAUTH_SALE_UPLOADING: return "uploading";
+    case OFFAUTH_SALE_CLOSING: return "closing";
+    default: return "unknown";
+    }
+}
+
+gboolean
+offauth_sale_state_from_wire (guint             wire_state,
+                              OffauthSaleState *state)
+{
+  switch (wire_state)
+    {
+    case 0: *state = OFFAUTH_SALE_WAITING; return TRUE;
+    case OFFAUTH_WIRE_STATE_SETTLED: *state = OFFAUTH_SALE_SETTLED; return TRUE;
+    case OFFAUTH_WIRE_STATE_DECLINED: *state = OFFAUTH_SALE_DECLINED; return TRUE;
+    case OFFAUTH_WIRE_STATE_RETRY: *state = OFFAUTH_SALE_RETRY; return TRUE;
+    case OFFAUTH_WIRE_STATE_WRITTEN_OFF: *state = OFFAUTH_SALE_WRITTEN_OFF; return TRUE;
+    case OFFAUTH_WIRE_STATE_COLLECTED_OTHERWISE:
+      *state = OFFAUTH_SALE_COLLECTED_OTHERWISE;
+      return TRUE;
+    default: return FALSE;
+    }
+}
+
+guint8
+offauth_sale_state_to_wire (OffauthSaleState state)
+{
+  switch (state)
+    {
+    case OFFAUTH_SALE_SETTLED: return OFFAUTH_WIRE_STATE_SETTLED;
+    case OFFAUTH_SALE_DECLINED: return OFFAUTH_WIRE_STATE_DECLINED;
+    case OFFAUTH_SALE_RETRY: return OFFAUTH_WIRE_STATE_RETRY;
+    case OFFAUTH_SALE_WRITTEN_OFF: return OFFAUTH_WIRE_STATE_WRITTEN_OFF;
+    case OFFAUTH_SALE_COLLECTED_OTHERWISE: return OFFAUTH_WIRE_STATE_COLLECTED_OTHERWISE;
+    case OFFAUTH_SALE_CLOSING: return OFFAUTH_WIRE_STATE_RETRY;
+    case OFFAUTH_SALE_WAITING:
+    case OFFAUTH_SALE_UPLOADING:
+    default:
+      return 0;
+    }
+}

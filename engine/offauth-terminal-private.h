@@ -363,6 +363,9 @@ gboolean      _offauth_sale_row_write  (OffauthTerminal    *t,
 gboolean      _offauth_load_acquirer   (OffauthTerminal    *t,
                                         GError            **error);
 
+/* offauth-journal.c: the retries of a commit of unknown outcome, at most one per back-off */
+gboolean      _offauth_terminal_resolve_if_due (OffauthTerminal *terminal);
+
 /* offauth-terminal.c */
 gboolean      _offauth_check_one_name  (const char         *path,
                                         int                 fd,

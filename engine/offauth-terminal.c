@@ -731,62 +731,6 @@ fail:
   return FALSE;
 }
 
-/* Resolving a commit of unknown outcome */
-
-gboolean
-offauth_terminal_resolve (OffauthTerminal *t,
-                          GError         **error)
-{
-  gint64 request_id, request_mono;
-  int log_frames = 0, checkpointed = 0;
-
-  g_return_val_if_fail (t != NULL, FALSE);
-
-  if (!t->unresolved)
-    return TRUE;
-  request_id = t->latest_request_id;
-  request_mono = t->latest_request_mono;
-  /* Emptying the log settles the answer: what is committed is then in the database file,
-   * synced, and no frame of the failed commit is left for a later recovery to replay. */
-  if (!_offauth_db_reopen (t, error) || !_offauth_terminal_load_state (t, error) ||
-      (sqlite3_wal_checkpoint_v2 (t->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log_frames,
-                                  &checkpointed) != SQLITE_OK &&
-       !_offauth_db_error (t, error, "The write-ahead log could not be checkpointed")))
-    {
-      t->resolve_due = g_get_monotonic_time () + t->resolve_backoff;
-      t->resolve_backoff = MIN (t->resolve_backoff * 2, OFFAUTH_RESOLVE_MAX_BACKOFF);
-      return FALSE;
-    }
-  if (t->latest_request_id == request_id)
-    t->latest_request_mono = request_mono;
-  if (t->unresolved_sale)
-    {
-      g_autoptr(OffauthStmt) s = _offauth_db_stmt (t, ST_FIND_SALE, NULL);
-      g_autofree gchar *hex = offauth_hex (t->unresolved_sale_id, OFFAUTH_SALE_ID_SIZE);
-      gboolean found = FALSE;
-
-      if (s != NULL)
-        {
-          sqlite3_bind_blob (s, 1, t->unresolved_sale_id, OFFAUTH_SALE_ID_SIZE, SQLITE_STATIC);
-          _offauth_db_step (t, s, &found, NULL);
-        }
-      g_info ("The sale %s of the commit whose outcome was unknown is %s", hex,
-              found ? "recorded" : "not recorded");
-    }
-  t->unresolved = FALSE;
-  t->unresolved_sale = FALSE;
-  return TRUE;
-}
-
-/* The terminal's own tries, whenever its state is checked: at most one per back-off. */
-static gboolean
-resolve_if_due (OffauthTerminal *t)
-{
-  if (g_get_monotonic_time () < t->resolve_due)
-    return FALSE;
-  return offauth_terminal_resolve (t, NULL);
-}
-
 /* The terminal's state, before a request is issued and again at authorization */
 
 OffauthReason
@@ -798,7 +742,7 @@ _offauth_terminal_check_state (OffauthTerminal *t,
 
   /* Before the other states: while a commit's outcome is unknown, the state in memory
    * (head, totals, even enrollment) may not be the disk's. */
-  if (t->unresolved && !resolve_if_due (t))
+  if (t->unresolved && !_offauth_terminal_resolve_if_due (t))
     return OFFAUTH_REASON_STORAGE_UNAVAILABLE;
   if (!t->enrolled || !t->has_bundle)
     return OFFAUTH_REASON_NOT_ENROLLED;
@@ -895,57 +839,4 @@ offauth_terminal_status_clear (OffauthTerminalStatus *st)
   g_return_if_fail (st != NULL);
 
   g_clear_pointer (&st->root_fingerprint, g_free);
-}
-
-const char *
-offauth_sale_state_name (OffauthSaleState state)
-{
-  switch (state)
-    {
-    case OFFAUTH_SALE_WAITING: return "waiting";
-    case OFFAUTH_SALE_SETTLED: return "settled";
-    case OFFAUTH_SALE_DECLINED: return "declined";
-    case OFFAUTH_SALE_RETRY: return "retry";
-    case OFFAUTH_SALE_WRITTEN_OFF: return "written-off";
-    case OFFAUTH_SALE_COLLECTED_OTHERWISE: return "collected-otherwise";
-    case OFFAUTH_SALE_UPLOADING: return "uploading";
-    case OFFAUTH_SALE_CLOSING: return "closing";
-    default: return "unknown";
-    }
-}
-
-gboolean
-offauth_sale_state_from_wire (guint             wire_state,
-                              OffauthSaleState *state)
-{
-  switch (wire_state)
-    {
-    case 0: *state = OFFAUTH_SALE_WAITING; return TRUE;
-    case OFFAUTH_WIRE_STATE_SETTLED: *state = OFFAUTH_SALE_SETTLED; return TRUE;
-    case OFFAUTH_WIRE_STATE_DECLINED: *state = OFFAUTH_SALE_DECLINED; return TRUE;
-    case OFFAUTH_WIRE_STATE_RETRY: *state = OFFAUTH_SALE_RETRY; return TRUE;
-    case OFFAUTH_WIRE_STATE_WRITTEN_OFF: *state = OFFAUTH_SALE_WRITTEN_OFF; return TRUE;
-    case OFFAUTH_WIRE_STATE_COLLECTED_OTHERWISE:
-      *state = OFFAUTH_SALE_COLLECTED_OTHERWISE;
-      return TRUE;
-    default: return FALSE;
-    }
-}
-
-guint8
-offauth_sale_state_to_wire (OffauthSaleState state)
-{
-  switch (state)
-    {
-    case OFFAUTH_SALE_SETTLED: return OFFAUTH_WIRE_STATE_SETTLED;
-    case OFFAUTH_SALE_DECLINED: return OFFAUTH_WIRE_STATE_DECLINED;
-    case OFFAUTH_SALE_RETRY: return OFFAUTH_WIRE_STATE_RETRY;
-    case OFFAUTH_SALE_WRITTEN_OFF: return OFFAUTH_WIRE_STATE_WRITTEN_OFF;
-    case OFFAUTH_SALE_COLLECTED_OTHERWISE: return OFFAUTH_WIRE_STATE_COLLECTED_OTHERWISE;
-    case OFFAUTH_SALE_CLOSING: return OFFAUTH_WIRE_STATE_RETRY;
-    case OFFAUTH_SALE_WAITING:
-    case OFFAUTH_SALE_UPLOADING:
-    default:
-      return 0;
-    }
 }
