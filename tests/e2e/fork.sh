@@ -12,6 +12,7 @@
 #   branch, and the real kiosk, now the other branch, refuses its answers (one key, one
 #   chain: the operator retires one copy).
 set -u
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../lib/tap.sh"   # check, pass, json
 ISSUER=${ISSUER:-offauth-issuer}
 WALLET=${WALLET:-offauth-wallet}
 TERMINAL=${TERMINAL:-offauth-terminal}
@@ -28,23 +29,6 @@ trap cleanup EXIT
 cd "$dir"
 n=0
 fail=0
-
-check () {  # check EXPECTED_STATUS DESCRIPTION -- COMMAND...
-  local want=$1 what=$2; shift 3
-  n=$((n + 1))
-  out=$("$@" 2>err.txt); got=$?
-  if [ "$got" != "$want" ]; then
-    echo "not ok $n - $what (exit $got, wanted $want): $out $(cat err.txt)"; fail=1
-  else
-    echo "ok $n - $what"
-  fi
-}
-
-pass () {  # CONDITION; pass DESCRIPTION
-  local st=$? what=$1
-  n=$((n + 1))
-  if [ $st = 0 ]; then echo "ok $n - $what"; else echo "not ok $n - $what: $out"; fail=1; fi
-}
 
 json () { "$PY" -c "import json,sys; j=json.loads(sys.argv[1]); print($1)" "$out"; }
 
