@@ -37,6 +37,8 @@ struct _OffauthService
   GError                *error;
   OffauthTerminalStatus  status;
   GPtrArray             *after_open;   /* verifications asked for while STARTING */
+  OffauthAcquirerClient *acquirer;     /* the pinned acquirer's, or NULL */
+  gboolean               online;
 };
 
 G_DEFINE_FINAL_TYPE (OffauthService, offauth_service, G_TYPE_OBJECT)
@@ -73,6 +75,8 @@ enum
   PROP_ERROR,
   PROP_DB_PATH,
   PROP_DEMO,
+  PROP_ACQUIRER,
+  PROP_ONLINE,
   N_PROPS
 };
 
@@ -103,6 +107,12 @@ offauth_service_get_property (GObject    *object,
     case PROP_DEMO:
       g_value_set_boolean (value, self->demo != NULL);
       break;
+    case PROP_ACQUIRER:
+      g_value_set_object (value, self->acquirer);
+      break;
+    case PROP_ONLINE:
+      g_value_set_boolean (value, self->online);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -117,6 +127,7 @@ offauth_service_finalize (GObject *object)
   g_clear_object (&self->worker);
   g_clear_pointer (&self->demo, offauth_demo_free);
   g_clear_pointer (&self->after_open, g_ptr_array_unref);
+  g_clear_object (&self->acquirer);
   g_clear_error (&self->error);
   g_free (self->db_path);
   offauth_terminal_status_clear (&self->status);
@@ -145,6 +156,12 @@ offauth_service_class_init (OffauthServiceClass *klass)
     g_param_spec_string ("db-path", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_DEMO] =
     g_param_spec_boolean ("demo", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ACQUIRER] =
+    g_param_spec_object ("acquirer", NULL, NULL, OFFAUTH_TYPE_ACQUIRER_CLIENT,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ONLINE] =
+    g_param_spec_boolean ("online", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -207,15 +224,6 @@ offauth_service_post_status (OffauthService  *self,
 /* One path for every call: run on the worker at the call's priority, post the status the
  * call left, complete the task. The task data is the call's. */
 
-typedef struct
-{
-  OffauthWorkerPriority priority;
-  gboolean (*run) (OffauthService  *self,
-                   OffauthTerminal *terminal,
-                   gpointer         data,
-                   GError         **error);
-} OffauthServiceCall;
-
 static gboolean
 offauth_service_call_job (OffauthWorker   *worker,
                           OffauthTerminal *terminal,
@@ -242,10 +250,10 @@ offauth_service_call_job (OffauthWorker   *worker,
   return FALSE;
 }
 
-static void
-offauth_service_call (OffauthService           *self,
-                      GTask                    *task,
-                      const OffauthServiceCall *call)
+void
+_offauth_service_call (OffauthService           *self,
+                       GTask                    *task,
+                       const OffauthServiceCall *call)
 {
   offauth_worker_push (self->worker, call->priority, task, offauth_service_call_job, (gpointer) call);
 }
@@ -258,6 +266,21 @@ typedef struct
   OffauthTerminal *terminal;
   GError          *error;
 } OffauthServiceOpen;
+
+/* What the open leaves for the main thread. */
+typedef struct
+{
+  OffauthTerminalStatus  status;
+  gchar                 *acquirer_url;   /* the pinned acquirer's, or NULL */
+} OffauthServiceOpened;
+
+static void
+offauth_service_opened_free (OffauthServiceOpened *opened)
+{
+  offauth_terminal_status_clear (&opened->status);
+  g_free (opened->acquirer_url);
+  g_free (opened);
+}
 
 /* The open reads the whole journal for its check (seconds at a million sales) while the
  * window draws its first frames: it runs on a thread of its own at a lower CPU priority,
@@ -294,7 +317,8 @@ offauth_service_open_job (OffauthWorker   *worker,
                           gpointer         user_data)
 {
   OffauthServiceOpen open = { g_task_get_source_object (task), NULL, NULL };
-  OffauthTerminalStatus *status;
+  OffauthServiceOpened *opened;
+  guint8 acquirer_pk[OFFAUTH_PK_SIZE];
 
   g_thread_join (g_thread_new ("offauth-open", offauth_service_open_thread, &open));
   if (open.terminal == NULL)
@@ -303,9 +327,10 @@ offauth_service_open_job (OffauthWorker   *worker,
       return FALSE;
     }
   offauth_worker_set_terminal (worker, open.terminal);
-  status = g_new0 (OffauthTerminalStatus, 1);
-  offauth_terminal_get_status (open.terminal, status);
-  g_task_return_pointer (task, status, (GDestroyNotify) offauth_service_status_free);
+  opened = g_new0 (OffauthServiceOpened, 1);
+  offauth_terminal_get_status (open.terminal, &opened->status);
+  offauth_terminal_get_acquirer (open.terminal, &opened->acquirer_url, acquirer_pk);
+  g_task_return_pointer (task, opened, (GDestroyNotify) offauth_service_opened_free);
   return FALSE;
 }
 
@@ -318,16 +343,28 @@ offauth_service_opened_cb (GObject      *source,
 {
   OffauthService *self = OFFAUTH_SERVICE (source);
   g_autoptr(GPtrArray) waiting = NULL;
-  OffauthTerminalStatus *status;
+  OffauthServiceOpened *opened;
 
-  status = g_task_propagate_pointer (G_TASK (result), &self->error);
+  opened = g_task_propagate_pointer (G_TASK (result), &self->error);
   g_object_freeze_notify (G_OBJECT (self));
-  self->state = status != NULL ? OFFAUTH_SERVICE_READY : OFFAUTH_SERVICE_FAILED;
+  self->state = opened != NULL ? OFFAUTH_SERVICE_READY : OFFAUTH_SERVICE_FAILED;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-  if (status != NULL)
+  if (opened != NULL)
     {
-      offauth_service_set_status (self, status);
-      g_free (status);
+      g_autoptr(GError) error = NULL;
+
+      offauth_service_set_status (self, &opened->status);
+      memset (&opened->status, 0, sizeof opened->status);
+      if (opened->acquirer_url != NULL)
+        {
+          g_autoptr(OffauthAcquirerClient) client =
+            offauth_acquirer_client_new (opened->acquirer_url, 0, &error);
+
+          if (client == NULL)
+            g_warning ("Offline payments: the pinned acquirer: %s", error->message);
+          _offauth_service_set_acquirer (self, client);
+        }
+      offauth_service_opened_free (opened);
     }
   else
     {
@@ -419,6 +456,54 @@ offauth_service_get_error (OffauthService *self)
   return self->error != NULL ? self->error->message : NULL;
 }
 
+OffauthAcquirerClient *
+offauth_service_get_acquirer (OffauthService *self)
+{
+  g_return_val_if_fail (OFFAUTH_IS_SERVICE (self), NULL);
+
+  return self->acquirer;
+}
+
+void
+_offauth_service_set_acquirer (OffauthService        *self,
+                               OffauthAcquirerClient *client)
+{
+  g_return_if_fail (OFFAUTH_IS_SERVICE (self));
+  g_return_if_fail (client == NULL || OFFAUTH_IS_ACQUIRER_CLIENT (client));
+
+  if (g_set_object (&self->acquirer, client))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACQUIRER]);
+}
+
+gboolean
+offauth_service_get_online (OffauthService *self)
+{
+  g_return_val_if_fail (OFFAUTH_IS_SERVICE (self), FALSE);
+
+  return self->online;
+}
+
+void
+_offauth_service_set_online (OffauthService *self,
+                             gboolean        online)
+{
+  g_return_if_fail (OFFAUTH_IS_SERVICE (self));
+
+  online = !!online;
+  if (self->online == online)
+    return;
+  self->online = online;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
+}
+
+OffauthDemo *
+_offauth_service_get_demo (OffauthService *self)
+{
+  g_return_val_if_fail (OFFAUTH_IS_SERVICE (self), NULL);
+
+  return self->demo;
+}
+
 gboolean
 offauth_service_is_demo (OffauthService *self)
 {
@@ -451,7 +536,7 @@ offauth_service_refresh (OffauthService *self)
     return;
   task = g_task_new (self, NULL, NULL, NULL);
   g_task_set_source_tag (task, offauth_service_refresh);
-  offauth_service_call (self, task, &refresh_call);
+  _offauth_service_call (self, task, &refresh_call);
 }
 
 /* Requests */
@@ -509,7 +594,7 @@ offauth_service_request_async (OffauthService      *self,
   d->amount = amount;
   d->currency = g_strdup (currency);
   g_task_set_task_data (task, d, (GDestroyNotify) offauth_service_request_free);
-  offauth_service_call (self, task, &request_call);
+  _offauth_service_call (self, task, &request_call);
 }
 
 gchar *
@@ -604,7 +689,7 @@ offauth_service_authorize_async (OffauthService        *self,
       g_array_append_val (d->lines, line);
     }
   g_task_set_task_data (task, d, (GDestroyNotify) offauth_service_authorize_free);
-  offauth_service_call (self, task, &authorize_call);
+  _offauth_service_call (self, task, &authorize_call);
 }
 
 gboolean
@@ -660,7 +745,7 @@ offauth_service_accept_clock_async (OffauthService      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, offauth_service_accept_clock_async);
-  offauth_service_call (self, task, &accept_clock_call);
+  _offauth_service_call (self, task, &accept_clock_call);
 }
 
 gboolean
@@ -727,7 +812,7 @@ offauth_service_demo_pay_async (OffauthService      *self,
   d = g_new0 (OffauthServiceDemoPay, 1);
   d->request = g_strdup (request_text);
   g_task_set_task_data (task, d, (GDestroyNotify) offauth_service_demo_pay_free);
-  offauth_service_call (self, task, &demo_pay_call);
+  _offauth_service_call (self, task, &demo_pay_call);
 }
 
 gchar *

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "offauth.h"
+#include "offauth-acquirer-client.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,9 @@ G_DECLARE_FINAL_TYPE (OffauthService, offauth_service, OFFAUTH, SERVICE, GObject
  *   "error"   gchar*  why it failed, or NULL
  *   "db-path" gchar*
  *   "demo"    gboolean
+ *   "acquirer" OffauthAcquirerClient*  the pinned acquirer's client, or NULL (not paired)
+ *   "online"  gboolean  the acquirer answered its last probe and the merchant has not
+ *             chosen to work offline (FALSE until the uploader says so)
  * Views connect to notify::state and notify::status. */
 
 /* The process's one service. Returns at once, in state STARTING: the terminal opens on
@@ -50,6 +54,10 @@ const char     *offauth_service_get_db_path    (OffauthService  *self);
 /* Why the terminal could not be opened, or NULL. */
 const char     *offauth_service_get_error      (OffauthService  *self);
 gboolean        offauth_service_is_demo        (OffauthService  *self);
+/* The pinned acquirer's client (set once the terminal is open), or NULL. */
+OffauthAcquirerClient *
+                offauth_service_get_acquirer   (OffauthService  *self);
+gboolean        offauth_service_get_online     (OffauthService  *self);
 /* Reads the status again, at STATUS priority. */
 void            offauth_service_refresh        (OffauthService  *self);
 
