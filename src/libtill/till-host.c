@@ -67,6 +67,21 @@ till_host_notify (TillHost   *self,
   TILL_HOST_GET_IFACE (self)->notify (self, message, urgent);
 }
 
+void
+till_host_notify_review (TillHost   *self,
+                         const char *title,
+                         const char *body,
+                         const char *review_page)
+{
+  g_return_if_fail (TILL_IS_HOST (self));
+  g_return_if_fail (title != NULL);
+
+  if (TILL_HOST_GET_IFACE (self)->notify_review != NULL)
+    TILL_HOST_GET_IFACE (self)->notify_review (self, title, body, review_page);
+  else
+    TILL_HOST_GET_IFACE (self)->notify (self, title, TRUE);
+}
+
 gboolean
 till_host_is_demo (TillHost *self)
 {

@@ -34,6 +34,12 @@ struct _TillHostInterface
   void       (*notify)             (TillHost    *self,
                                     const char  *message,
                                     gboolean     urgent);
+  /* News the merchant acts on: a toast and a desktop notification, each with a "Review"
+   * button opening the merchant page review_page (behind the PIN) when it is not NULL. */
+  void       (*notify_review)      (TillHost    *self,
+                                    const char  *title,
+                                    const char  *body,
+                                    const char  *review_page);
   gboolean   (*is_demo)            (TillHost    *self);
   /* The currency the shop sells in (ISO 4217), for amounts without a sale. */
   const char*(*get_currency)       (TillHost    *self);
@@ -51,6 +57,10 @@ void       till_host_remove_widget     (TillHost   *self,
 void       till_host_notify            (TillHost   *self,
                                         const char *message,
                                         gboolean    urgent);
+void       till_host_notify_review     (TillHost   *self,
+                                        const char *title,
+                                        const char *body,
+                                        const char *review_page);
 gboolean   till_host_is_demo           (TillHost   *self);
 const char *till_host_get_currency     (TillHost   *self);
 GSettings *till_host_get_settings      (TillHost   *self);
