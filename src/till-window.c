@@ -7,12 +7,12 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <libnotify/notify.h>
 #include <libpeas/peas.h>
 
 #include "till-application.h"
 #include "till-cart.h"
 #include "till-cash-provider.h"
+#include "till-notifier.h"
 #include "till-pin.h"
 #include "till-receipt.h"
 #include "till-window.h"
@@ -97,6 +97,7 @@ struct _TillWindow
   gint64               pin_wait_until;   /* monotonic µs; no PIN is taken before */
   guint                pin_wait_timeout;
   gchar               *last_receipt;
+  gchar               *review_page;      /* the merchant page to show once unlocked */
 
   /* Kiosk: nothing closes the window but the merchant's Quit */
   gboolean             kiosk;
@@ -788,6 +789,9 @@ pin_checked_cb (GObject      *source,
       self->pin_failures = 0;
       pin_set_message (self, NULL);
       gtk_stack_set_visible_child_name (self->merchant_stack, "area");
+      if (self->review_page != NULL)
+        gtk_stack_set_visible_child_name (self->merchant_pages, self->review_page);
+      g_clear_pointer (&self->review_page, g_free);
     }
   else
     {
@@ -931,6 +935,7 @@ merchant_clicked_cb (TillWindow *self)
 static void
 lock_clicked_cb (TillWindow *self)
 {
+  g_clear_pointer (&self->review_page, g_free);
   /* A PIN being changed is dropped; a check under way is forgotten. */
   g_cancellable_cancel (self->pin_cancellable);
   g_clear_object (&self->pin_cancellable);
@@ -1111,16 +1116,62 @@ host_notify (TillHost   *host,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
   /* Urgent news also goes to the desktop, for a merchant away from the kiosk. With no
    * notification daemon the toast above is all there is, and that is fine. */
-  if (urgent && (notify_is_initted () || notify_init (_("Till"))))
-    {
-      NotifyNotification *n = notify_notification_new (_("Till"), message, APP_ID);
-      g_autoptr(GError) error = NULL;
+  if (urgent)
+    till_notifier_show (_("Till"), message, TRUE, NULL, NULL, NULL);
+}
 
-      notify_notification_set_urgency (n, NOTIFY_URGENCY_CRITICAL);
-      if (!notify_notification_show (n, &error))
-        g_debug ("No desktop notification: %s", error->message);
-      g_object_unref (n);
+static void
+host_notify_review (TillHost   *host,
+                    const char *title,
+                    const char *body,
+                    const char *review_page)
+{
+  TillWindow *self = TILL_WINDOW (host);
+  g_autofree gchar *text = body != NULL ? g_strdup_printf ("%s: %s", title, body) : g_strdup (title);
+  AdwToast *toast = adw_toast_new (text);
+  GAction *review = g_action_map_lookup_action (G_ACTION_MAP (self), "review");
+
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_set_timeout (toast, 0);   /* until dismissed: the merchant acts on it */
+  if (review_page != NULL)
+    {
+      /* Translators: the button of a notification (and of the message on screen) that
+       * opens the merchant's page about it, behind the PIN */
+      adw_toast_set_button_label (toast, C_("notification", "Review"));
+      adw_toast_set_action_name (toast, "win.review");
+      adw_toast_set_action_target (toast, "s", review_page);
     }
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  till_notifier_show (title, body, TRUE,
+                      review_page != NULL ? C_("notification", "Review") : NULL,
+                      review_page != NULL ? review : NULL,
+                      review_page != NULL ? g_variant_new_string (review_page) : NULL);
+}
+
+/* "win.review": the merchant page a notification is about, behind the PIN. */
+static void
+review_activated_cb (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  TillWindow *self = TILL_WINDOW (user_data);
+  const char *page = g_variant_get_string (parameter, NULL);
+
+  if (gtk_stack_get_child_by_name (self->merchant_pages, page) == NULL)
+    return;
+  gtk_window_present (GTK_WINDOW (self));
+  g_free (self->review_page);
+  self->review_page = g_strdup (page);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "merchant") == 0 &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->merchant_stack), "area") == 0)
+    {
+      gtk_stack_set_visible_child_name (self->merchant_pages, page);
+      g_clear_pointer (&self->review_page, g_free);
+      return;
+    }
+  /* Not in the middle of a sale: the page waits for the sale to end otherwise. */
+  if (self->payment == NULL)
+    merchant_clicked_cb (self);
 }
 
 static gboolean
@@ -1148,6 +1199,7 @@ host_iface_init (TillHostInterface *iface)
   iface->add_merchant_page = host_add_merchant_page;
   iface->remove_widget = host_remove_widget;
   iface->notify = host_notify;
+  iface->notify_review = host_notify_review;
   iface->is_demo = host_is_demo;
   iface->get_currency = host_get_currency;
   iface->get_settings = host_get_settings;
@@ -1290,6 +1342,7 @@ till_window_finalize (GObject *object)
   TillWindow *self = TILL_WINDOW (object);
 
   g_clear_pointer (&self->providers, g_ptr_array_unref);
+  g_clear_pointer (&self->review_page, g_free);
   g_clear_object (&self->settings);
   g_clear_object (&self->catalog);
   g_clear_object (&self->cart);
@@ -1397,6 +1450,10 @@ till_window_class_init (TillWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, quit_clicked_cb);
 }
 
+static const GActionEntry window_actions[] = {
+  { .name = "review", .activate = review_activated_cb, .parameter_type = "s" },
+};
+
 static void
 till_window_init (TillWindow *self)
 {
@@ -1406,6 +1463,7 @@ till_window_init (TillWindow *self)
   self->pin = g_string_new (NULL);
   self->settings = g_settings_new (SCHEMA_ID);
   add_kiosk_shortcuts (self);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), window_actions, G_N_ELEMENTS (window_actions), self);
 }
 
 TillWindow *
