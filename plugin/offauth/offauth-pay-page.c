@@ -44,6 +44,7 @@ struct _OffauthPayPage
   gchar           *request;
   gchar           *last_scan;
   gchar           *pending;      /* a scan that arrived while another was decided */
+  guint            checking_online : 1;  /* the decision in flight waits for the acquirer */
 };
 
 G_DEFINE_FINAL_TYPE (OffauthPayPage, offauth_pay_page, GTK_TYPE_BOX)
@@ -97,7 +98,12 @@ offauth_pay_page_complete (OffauthPayPage    *self,
 static void
 offauth_pay_page_cancel_requested_cb (OffauthPayPage *self)
 {
-  gtk_label_set_text (self->feedback, _("Cancelling…"));
+  /* The acquirer may approve (and debit the payer): its answer comes first, within the
+   * online timeout, and an approval is shown as paid. */
+  if (self->checking_online)
+    gtk_label_set_text (self->feedback, _("Cancelling after the online answer…"));
+  else
+    gtk_label_set_text (self->feedback, _("Cancelling…"));
 }
 
 /* The scan state machine */
@@ -132,6 +138,7 @@ offauth_pay_page_authorized_cb (GObject      *source,
   OffauthDecision d;
 
   gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
+  self->checking_online = FALSE;
   if (!offauth_service_authorize_finish (OFFAUTH_SERVICE (source), result, &d, &error))
     memset (&d, 0, sizeof d), d.reason = OFFAUTH_REASON_STORAGE_UNAVAILABLE;
   if (offauth_pay_page_is_done (self))
@@ -167,6 +174,25 @@ offauth_pay_page_authorized_cb (GObject      *source,
   offauth_pay_page_complete (self, offauth_result_new_from_decision (&d));
 }
 
+/* The offline rules sent this payment to the acquirer: the cashier sees why it takes longer
+ * (at most the online timeout). */
+static void
+offauth_pay_page_checking_online_cb (OffauthService       *service,
+                                     OffauthAuthorizeStep  step,
+                                     guint64               timeout_ms,
+                                     gpointer              user_data)
+{
+  OffauthPayPage *self = user_data;
+
+  if (step != OFFAUTH_AUTHORIZE_CHECKING_ONLINE || offauth_pay_page_is_done (self))
+    return;
+  self->checking_online = TRUE;
+  if (till_payment_task_get_cancel_requested (self->task))
+    offauth_pay_page_cancel_requested_cb (self);
+  else
+    offauth_pay_page_show_feedback (self, _("Checking online…"), FALSE);
+}
+
 /* The service call: the code with the sale's lines (their categories count against the
  * credential's limits). */
 static void
@@ -185,7 +211,8 @@ offauth_pay_page_authorize_code (OffauthPayPage *self,
     }
   offauth_service_authorize_async (self->service, code,
                                    (const OffauthSaleLine *) (gpointer) lines->data, lines->len,
-                                   NULL, offauth_pay_page_authorized_cb, g_object_ref (self));
+                                   offauth_pay_page_checking_online_cb, self, NULL,
+                                   offauth_pay_page_authorized_cb, g_object_ref (self));
 }
 
 static void
