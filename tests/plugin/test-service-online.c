@@ -13,196 +13,35 @@
 
 #include "config.h"
 
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
-
-#include <json-glib/json-glib.h>
 
 #include "offauth-service-private.h"
 #include "offauth-settings.h"
-#include "testutil.h"
+#include "online-world.h"
 
 #define FLOOR        500
 #define MARGIN_MS    500     /* a worker job and the main loop's, beyond the online timeout */
 #define LATENCY_RUNS 40
 
-typedef struct
-{
-  gchar          *dir;
-  gchar          *db;
-  gchar          *acquirer_dir;
-  gchar          *url;
-  GPid            server;
-  GIOChannel     *server_out;   /* kept open: the server may write more */
-  gchar          *rich_wallet, *rich_cred, *rich_id;   /* balance 100000 */
-  gchar          *poor_wallet, *poor_cred;             /* balance 100 */
-  GSettings      *settings;
-  OffauthService *service;
-} World;
-
-static World world;
-
-/* The tools: run one, its standard output (trimmed); the test fails unless it exits 0. */
-static gchar *
-tool (const char *env,
-      ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *err = NULL;
-  gchar *out = NULL;
-  const char *arg;
-  gint status;
-  va_list ap;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv (env));
-  g_assert_nonnull (argv->pdata[0]);
-  va_start (ap, env);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (world.dir, (gchar **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                &status, &error);
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, &error))
-    g_error ("%s %s: %s\n%s", env, (const char *) argv->pdata[1], error->message, err);
-  return g_strstrip (out);
-}
-
-static JsonObject *
-json_object (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, text, -1, &error);
-  g_assert_no_error (error);
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
-static gchar *
-json_string (const char *text,
-             const char *member)
-{
-  g_autoptr(JsonObject) o = json_object (text);
-
-  return g_strdup (json_object_get_string_member (o, member));
-}
-
-/* A payer: a wallet, a credential from the issuer, a balance at the acquirer. */
-static void
-make_payer (const char *name,
-            const char *total,
-            const char *count,
-            const char *balance,
-            gchar     **wallet,
-            gchar     **cred,
-            gchar     **cred_id)
-{
-  g_autofree gchar *pk = NULL;
-  g_autofree gchar *out = NULL;
-
-  *wallet = g_strdup_printf ("%s.wallet", name);
-  pk = tool ("WALLET", "new", *wallet, NULL);
-  out = tool ("ISSUER", "credential", "iss", "--payer", pk, "--currency", "EUR", "--per-payment",
-              "2000", "--total", total, "--count", count, "--days", "7", "--json", NULL);
-  *cred = json_string (out, "credential");
-  if (cred_id != NULL)
-    *cred_id = json_string (out, "credential_id");
-  g_free (tool ("ACQUIRER", "topup", "acq", *cred, balance, NULL));
-}
-
-static void
-world_serve (void)
-{
-  const char *argv[] = { g_getenv ("ACQUIRER"), "serve", "acq", NULL };
-  g_autoptr(GError) error = NULL;
-  GIOChannel *channel;
-  g_autofree gchar *line = NULL;
-  gint out;
-
-  g_spawn_async_with_pipes (world.dir, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                            &world.server, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  channel = world.server_out = g_io_channel_unix_new (out);
-  g_io_channel_set_close_on_unref (channel, TRUE);
-  /* The first line: "listening on URL", flushed at once. */
-  g_io_channel_read_line (channel, &line, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_strchomp (line);
-  g_assert_true (g_str_has_prefix (line, "listening on "));
-  world.url = g_strdup (line + strlen ("listening on "));
-}
+static OnlineWorld    *world;
+static GSettings      *settings;
+static OffauthService *service;
 
 static void
 world_init (void)
 {
-  g_autofree gchar *bundle = NULL;
-  g_autofree gchar *fpr = NULL;
-  g_autofree gchar *acq = NULL;
-  g_autofree gchar *akey = NULL;
-  g_autofree gchar *status = NULL;
-  g_autofree gchar *tpk = NULL;
-
-  world.dir = test_tmp_dir (NULL, "till-online");
-  world.db = g_build_filename (world.dir, "t.db", NULL);
-  g_free (tool ("ISSUER", "init", "iss", NULL));
-  bundle = tool ("ISSUER", "bundle", "iss", NULL);
-  fpr = tool ("ISSUER", "fingerprint", "iss", NULL);
-  acq = tool ("ACQUIRER", "init", "acq", "--issuer", "iss", "--json", NULL);
-  akey = json_string (acq, "acquirer_key");
-  g_free (tool ("TERMINAL", "init", world.db, "--trust", bundle, "--merchant", "shop", "--root", fpr,
-                "--floor-limit", G_STRINGIFY (FLOOR), NULL));
-  status = tool ("TERMINAL", "status", world.db, "--json", NULL);
-  tpk = json_string (status, "terminal_public_key");
-  g_free (tool ("ACQUIRER", "terminal", "acq", "--merchant", "shop", "--key", tpk, NULL));
-  /* Room for the latency runs' payments under the credential's own limits. */
-  make_payer ("rich", "100000", "200", "100000", &world.rich_wallet, &world.rich_cred, &world.rich_id);
-  make_payer ("poor", "5000", "5", "100", &world.poor_wallet, &world.poor_cred, NULL);
-  world_serve ();
-  g_free (tool ("TERMINAL", "acquirer", world.db, world.url, "--key", akey, NULL));
-
-  world.settings = g_settings_new (OFFAUTH_SETTINGS_SCHEMA_ID);
-  g_settings_set_string (world.settings, "terminal-db", world.db);
-  world.service = _offauth_service_new (NULL, world.settings, FALSE);
+  world = online_world_new (FLOOR);
+  settings = g_settings_new (OFFAUTH_SETTINGS_SCHEMA_ID);
+  g_settings_set_string (settings, "terminal-db", world->db);
+  service = _offauth_service_new (NULL, settings, FALSE);
 }
 
 static void
 world_clear (void)
 {
-  int status;
-
-  g_clear_object (&world.service);
-  g_clear_object (&world.settings);
-  if (world.server != 0)
-    {
-      kill (world.server, SIGTERM);
-      waitpid (world.server, &status, 0);
-      g_spawn_close_pid (world.server);
-      g_io_channel_unref (world.server_out);
-    }
-  test_remove_dir (world.dir);
-  g_free (world.dir);
-  g_free (world.db);
-  g_free (world.url);
-  g_free (world.rich_wallet);
-  g_free (world.rich_cred);
-  g_free (world.rich_id);
-  g_free (world.poor_wallet);
-  g_free (world.poor_cred);
-}
-
-static void
-iterate_until (gboolean *done)
-{
-  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-
-  while (!*done && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (*done);
+  g_clear_object (&service);
+  g_clear_object (&settings);
+  g_clear_pointer (&world, online_world_free);
 }
 
 static void
@@ -210,10 +49,10 @@ wait_ready (void)
 {
   gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
 
-  while (offauth_service_get_state (world.service) == OFFAUTH_SERVICE_STARTING &&
+  while (offauth_service_get_state (service) == OFFAUTH_SERVICE_STARTING &&
          g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpint (offauth_service_get_state (world.service), ==, OFFAUTH_SERVICE_READY);
+  g_assert_cmpint (offauth_service_get_state (service), ==, OFFAUTH_SERVICE_READY);
 }
 
 /* One sale through the service */
@@ -242,7 +81,7 @@ requested_cb (GObject      *source,
 }
 
 static void
-progress_cb (OffauthService       *service,
+progress_cb (OffauthService       *source,
              OffauthAuthorizeStep  step,
              guint64               timeout_ms,
              gpointer              user_data)
@@ -280,49 +119,17 @@ sell (guint64     amount,
   g_autofree gchar *payment = NULL;
 
   memset (s, 0, sizeof *s);
-  offauth_service_request_async (world.service, amount, "EUR", NULL, requested_cb, s);
-  iterate_until (&s->done);
+  offauth_service_request_async (service, amount, "EUR", NULL, requested_cb, s);
+  online_world_iterate_until (&s->done);
   g_assert_no_error (s->error);
   g_assert_nonnull (s->request);
-  payment = tool ("WALLET", "pay", wallet, cred, s->request, NULL);
+  payment = online_world_pay (world, wallet, cred, s->request);
   g_clear_pointer (&s->request, g_free);
   s->done = FALSE;
   s->started = g_get_monotonic_time ();
-  offauth_service_authorize_async (world.service, payment, &line, 1, progress_cb, s, NULL,
+  offauth_service_authorize_async (service, payment, &line, 1, progress_cb, s, NULL,
                                    authorized_cb, s);
-  iterate_until (&s->done);
-}
-
-static gint64
-balance (const char *cred_id)
-{
-  g_autofree gchar *out = tool ("ACQUIRER", "report", "acq", "--json", NULL);
-  g_autoptr(JsonObject) report = json_object (out);
-  JsonObject *balances = json_object_get_object_member (report, "balances");
-
-  return json_object_get_int_member (balances, cred_id);
-}
-
-/* The sale as the journal holds it, read beside the worker. */
-static OffauthMode
-journaled_mode (guint64 sale_number)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OffauthTerminal) reader = NULL;
-  g_autoptr(GArray) sales = NULL;
-
-  reader = offauth_terminal_open (world.db, OFFAUTH_OPEN_READ_ONLY | OFFAUTH_OPEN_NO_CHECK, &error);
-  g_assert_no_error (error);
-  sales = offauth_terminal_list_sales (reader, FALSE, 0, &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < sales->len; i++)
-    {
-      const OffauthSaleInfo *info = &g_array_index (sales, OffauthSaleInfo, i);
-
-      if (info->seq == sale_number)
-        return info->mode;
-    }
-  g_assert_not_reached ();
+  online_world_iterate_until (&s->done);
 }
 
 /* Over the floor, online: approved by the acquirer, journaled with mode online, the payer
@@ -330,13 +137,13 @@ journaled_mode (guint64 sale_number)
 static void
 test_online_approved (void)
 {
-  gint64 before = balance (world.rich_id);
+  gint64 before = online_world_balance (world, world->rich_id);
   Sale s;
 
   wait_ready ();
-  g_assert_nonnull (offauth_service_get_acquirer (world.service));
-  _offauth_service_set_online (world.service, TRUE);
-  sell (800, world.rich_wallet, world.rich_cred, &s);
+  g_assert_nonnull (offauth_service_get_acquirer (service));
+  _offauth_service_set_online (service, TRUE);
+  sell (800, world->rich_wallet, world->rich_cred, &s);
   g_assert_no_error (s.error);
   g_assert_cmpuint (s.progress_calls, ==, 1);
   g_assert_cmpuint (s.timeout_ms, ==, 3000);
@@ -344,11 +151,11 @@ test_online_approved (void)
   g_assert_cmpint (s.decision.mode, ==, OFFAUTH_MODE_ONLINE);
   g_assert_cmpuint (s.decision.amount, ==, 800);
   g_assert_cmpuint (s.decision.sale_number, >, 0);
-  g_assert_cmpint (journaled_mode (s.decision.sale_number), ==, OFFAUTH_MODE_ONLINE);
-  g_assert_cmpint (balance (world.rich_id), ==, before - 800);
+  g_assert_cmpint (online_world_journaled_mode (world, s.decision.sale_number), ==, OFFAUTH_MODE_ONLINE);
+  g_assert_cmpint (online_world_balance (world, world->rich_id), ==, before - 800);
 
   /* Under the floor: offline, no online step. */
-  sell (300, world.rich_wallet, world.rich_cred, &s);
+  sell (300, world->rich_wallet, world->rich_cred, &s);
   g_assert_true (s.decision.approved);
   g_assert_cmpint (s.decision.mode, ==, OFFAUTH_MODE_OFFLINE);
   g_assert_cmpuint (s.progress_calls, ==, 0);
@@ -359,12 +166,12 @@ test_online_approved (void)
 static void
 test_online_declined (void)
 {
-  guint64 rows = offauth_service_get_status (world.service)->journal_rows;
+  guint64 rows = offauth_service_get_status (service)->journal_rows;
   Sale s;
 
   wait_ready ();
-  _offauth_service_set_online (world.service, TRUE);
-  sell (600, world.poor_wallet, world.poor_cred, &s);
+  _offauth_service_set_online (service, TRUE);
+  sell (600, world->poor_wallet, world->poor_cred, &s);
   g_assert_cmpuint (s.progress_calls, ==, 1);
   g_assert_false (s.decision.approved);
   g_assert_true (s.decision.declined_online);
@@ -372,7 +179,7 @@ test_online_declined (void)
   g_assert_cmpint (s.decision.reason, ==, OFFAUTH_REASON_OVER_FLOOR_LIMIT);
   g_assert_cmpstr (offauth_online_decline_message (s.decision.online_reason), ==,
                    "The payer's balance is too low.");
-  g_assert_cmpuint (offauth_service_get_status (world.service)->journal_rows, ==, rows);
+  g_assert_cmpuint (offauth_service_get_status (service)->journal_rows, ==, rows);
 }
 
 /* A loopback socket that accepts and never answers, counting its connections. */
@@ -384,7 +191,7 @@ typedef struct
 } Hung;
 
 static gboolean
-hung_incoming_cb (GSocketService    *service,
+hung_incoming_cb (GSocketService    *listener,
                   GSocketConnection *connection,
                   GObject           *source,
                   gpointer           user_data)
@@ -430,10 +237,10 @@ swap_acquirer (const char *url)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(OffauthAcquirerClient) client = offauth_acquirer_client_new (url, 0, &error);
-  OffauthAcquirerClient *old = g_object_ref (offauth_service_get_acquirer (world.service));
+  OffauthAcquirerClient *old = g_object_ref (offauth_service_get_acquirer (service));
 
   g_assert_no_error (error);
-  _offauth_service_set_acquirer (world.service, client);
+  _offauth_service_set_acquirer (service, client);
   return old;
 }
 
@@ -450,8 +257,8 @@ test_online_hung (void)
   wait_ready ();
   hung_start (&h);
   real = swap_acquirer (h.url);
-  _offauth_service_set_online (world.service, TRUE);
-  sell (700, world.rich_wallet, world.rich_cred, &s);
+  _offauth_service_set_online (service, TRUE);
+  sell (700, world->rich_wallet, world->rich_cred, &s);
   took_ms = (s.finished - s.started) / 1000;
   g_test_message ("hung acquirer: offline decision after %" G_GINT64_FORMAT " ms (%" G_GINT64_FORMAT
                   " ms after the send)", took_ms, (s.finished - s.progress_at) / 1000);
@@ -462,7 +269,7 @@ test_online_hung (void)
   g_assert_cmpint (s.decision.reason, ==, OFFAUTH_REASON_OVER_FLOOR_LIMIT);
   g_assert_cmpint ((s.finished - s.progress_at) / 1000, >=, (gint64) s.timeout_ms - 1);
   g_assert_cmpint (took_ms, <=, (gint64) s.timeout_ms + MARGIN_MS);
-  _offauth_service_set_acquirer (world.service, real);
+  _offauth_service_set_acquirer (service, real);
   hung_stop (&h);
 }
 
@@ -477,8 +284,8 @@ test_online_offline (void)
   wait_ready ();
   hung_start (&h);
   real = swap_acquirer (h.url);
-  _offauth_service_set_online (world.service, FALSE);
-  sell (900, world.rich_wallet, world.rich_cred, &s);
+  _offauth_service_set_online (service, FALSE);
+  sell (900, world->rich_wallet, world->rich_cred, &s);
   /* Anything sent would have connected by now: the decision came after two worker jobs. */
   for (guint i = 0; i < 20; i++)
     g_main_context_iteration (NULL, FALSE);
@@ -486,17 +293,17 @@ test_online_offline (void)
   g_assert_cmpuint (h.held->len, ==, 0);
   g_assert_false (s.decision.approved);
   g_assert_cmpint (s.decision.reason, ==, OFFAUTH_REASON_OVER_FLOOR_LIMIT);
-  _offauth_service_set_acquirer (world.service, real);
+  _offauth_service_set_acquirer (service, real);
   hung_stop (&h);
 
   /* No acquirer pinned (or its client gone): the same. */
-  _offauth_service_set_online (world.service, TRUE);
-  real = g_object_ref (offauth_service_get_acquirer (world.service));
-  _offauth_service_set_acquirer (world.service, NULL);
-  sell (900, world.rich_wallet, world.rich_cred, &s);
+  _offauth_service_set_online (service, TRUE);
+  real = g_object_ref (offauth_service_get_acquirer (service));
+  _offauth_service_set_acquirer (service, NULL);
+  sell (900, world->rich_wallet, world->rich_cred, &s);
   g_assert_cmpuint (s.progress_calls, ==, 0);
   g_assert_false (s.decision.approved);
-  _offauth_service_set_acquirer (world.service, real);
+  _offauth_service_set_acquirer (service, real);
 }
 
 static int
@@ -517,13 +324,13 @@ test_online_latency (void)
   g_autoptr(GArray) online = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   wait_ready ();
-  _offauth_service_set_online (world.service, TRUE);
+  _offauth_service_set_online (service, TRUE);
   for (guint i = 0; i < LATENCY_RUNS; i++)
     {
       Sale s;
       gint64 t, o;
 
-      sell (600, world.rich_wallet, world.rich_cred, &s);
+      sell (600, world->rich_wallet, world->rich_cred, &s);
       g_assert_true (s.decision.approved);
       g_assert_cmpint (s.decision.mode, ==, OFFAUTH_MODE_ONLINE);
       t = s.finished - s.started;
