@@ -44,6 +44,10 @@ struct _OffauthPayPage
   gchar           *request;
   gchar           *last_scan;
   gchar           *pending;      /* a scan that arrived while another was decided */
+  guint            checking_online : 1;  /* the decision in flight waits for the acquirer */
+  guint            online_tick;          /* the progress bar counting the online timeout */
+  gint64           online_since;         /* frame clock time (µs) of "Checking online…" */
+  guint64          online_timeout_ms;
 };
 
 G_DEFINE_FINAL_TYPE (OffauthPayPage, offauth_pay_page, GTK_TYPE_BOX)
@@ -97,7 +101,12 @@ offauth_pay_page_complete (OffauthPayPage    *self,
 static void
 offauth_pay_page_cancel_requested_cb (OffauthPayPage *self)
 {
-  gtk_label_set_text (self->feedback, _("Cancelling…"));
+  /* The acquirer may approve (and debit the payer): its answer comes first, within the
+   * online timeout, and an approval is shown as paid. */
+  if (self->checking_online)
+    gtk_label_set_text (self->feedback, _("Cancelling after the online answer…"));
+  else
+    gtk_label_set_text (self->feedback, _("Cancelling…"));
 }
 
 /* The scan state machine */
@@ -121,6 +130,31 @@ offauth_pay_page_focus_entry (OffauthPayPage *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->entry));
 }
 
+static gboolean
+offauth_pay_page_online_tick_cb (GtkWidget     *widget,
+                                 GdkFrameClock *clock,
+                                 gpointer       user_data)
+{
+  OffauthPayPage *self = user_data;
+  gint64 now = gdk_frame_clock_get_frame_time (clock);
+  double elapsed_ms;
+
+  if (self->online_since == 0)
+    self->online_since = now;
+  elapsed_ms = (now - self->online_since) / 1000.0;
+  gtk_progress_bar_set_fraction (self->progress, MIN (1.0, elapsed_ms / (double) self->online_timeout_ms));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+offauth_pay_page_stop_online (OffauthPayPage *self)
+{
+  self->checking_online = FALSE;
+  if (self->online_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->progress), self->online_tick);
+  self->online_tick = 0;
+}
+
 static void
 offauth_pay_page_authorized_cb (GObject      *source,
                                 GAsyncResult *result,
@@ -131,6 +165,7 @@ offauth_pay_page_authorized_cb (GObject      *source,
   gboolean cancelled;
   OffauthDecision d;
 
+  offauth_pay_page_stop_online (self);
   gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
   if (!offauth_service_authorize_finish (OFFAUTH_SERVICE (source), result, &d, &error))
     memset (&d, 0, sizeof d), d.reason = OFFAUTH_REASON_STORAGE_UNAVAILABLE;
@@ -167,6 +202,33 @@ offauth_pay_page_authorized_cb (GObject      *source,
   offauth_pay_page_complete (self, offauth_result_new_from_decision (&d));
 }
 
+/* The offline rules sent this payment to the acquirer: the cashier sees why it takes longer
+ * (at most the online timeout). */
+static void
+offauth_pay_page_checking_online_cb (OffauthService       *service,
+                                     OffauthAuthorizeStep  step,
+                                     guint64               timeout_ms,
+                                     gpointer              user_data)
+{
+  OffauthPayPage *self = user_data;
+
+  if (step != OFFAUTH_AUTHORIZE_CHECKING_ONLINE || offauth_pay_page_is_done (self))
+    return;
+  self->checking_online = TRUE;
+  /* The bar fills as the online timeout runs out: the cashier sees how long at most. */
+  self->online_timeout_ms = MAX (timeout_ms, 1);
+  self->online_since = 0;
+  gtk_progress_bar_set_fraction (self->progress, 0.0);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), TRUE);
+  if (self->online_tick == 0)
+    self->online_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->progress),
+                                                      offauth_pay_page_online_tick_cb, self, NULL);
+  if (till_payment_task_get_cancel_requested (self->task))
+    offauth_pay_page_cancel_requested_cb (self);
+  else
+    offauth_pay_page_show_feedback (self, _("Checking online…"), FALSE);
+}
+
 /* The service call: the code with the sale's lines (their categories count against the
  * credential's limits). */
 static void
@@ -185,7 +247,8 @@ offauth_pay_page_authorize_code (OffauthPayPage *self,
     }
   offauth_service_authorize_async (self->service, code,
                                    (const OffauthSaleLine *) (gpointer) lines->data, lines->len,
-                                   NULL, offauth_pay_page_authorized_cb, g_object_ref (self));
+                                   offauth_pay_page_checking_online_cb, self, NULL,
+                                   offauth_pay_page_authorized_cb, g_object_ref (self));
 }
 
 static void
@@ -199,7 +262,7 @@ offauth_pay_page_authorize (OffauthPayPage *self,
   /* A scanner that reads the same code twice sends it twice: decide once. */
   if (g_strcmp0 (text, self->last_scan) == 0)
     {
-      gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->progress), self->checking_online);
       return;
     }
   /* Another code while one is decided: it waits its turn (used if the first was garbled). */
@@ -397,6 +460,7 @@ offauth_pay_page_dispose (GObject *object)
   OffauthPayPage *self = OFFAUTH_PAY_PAGE (object);
 
   offauth_pay_page_release_task (self);
+  offauth_pay_page_stop_online (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), OFFAUTH_TYPE_PAY_PAGE);
   g_clear_object (&self->service);
   G_OBJECT_CLASS (offauth_pay_page_parent_class)->dispose (object);

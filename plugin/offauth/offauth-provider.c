@@ -145,9 +145,9 @@ offauth_provider_pay_async (TillPaymentProvider *provider,
                                                            callback, user_data);
   g_autoptr(GtkWidget) page = g_object_ref_sink (offauth_pay_page_new (self->service, task));
 
-  /* The page owns the task from here and completes it once. The mode is decided once,
-   * here: offline. (Online authorization arrives with the acquirer; a sale never switches
-   * silently.) */
+  /* The page owns the task from here and completes it once. A payment the offline rules
+   * refuse for a limit, the floor or stale data goes online when the kiosk is online, never
+   * silently: the page says "Checking online…" (offauth-service-online.c). */
   offauth_pay_page_start (OFFAUTH_PAY_PAGE (page));
 }
 

@@ -82,6 +82,24 @@ offauth_result_new_already_recorded (const OffauthDecision *d)
   return r;
 }
 
+/* The acquirer declined online: its reason in the cashier's words (UX.md: the balance, or
+ * what the late decline would have said); another method, whatever the reason. */
+static TillPaymentResult *
+offauth_result_new_declined_online (const OffauthDecision *d)
+{
+  TillPaymentResult *r;
+
+  r = till_payment_result_new (FALSE, TILL_PAYMENT_MODE_ONLINE, C_("payment method", "Wallet"),
+                               _("Declined online"));
+  r->message = g_strdup (offauth_online_decline_message (d->online_reason));
+  r->next_step = g_strdup (offauth_online_decline_next_step (d->online_reason));
+  r->next_action = TILL_PAYMENT_ACTION_OTHER_METHOD;
+  /* Translators: small print for support, e.g. "Reason: insufficient_funds (online)" */
+  r->reason_code = g_strdup_printf (_("Reason: %s (online)"),
+                                    offauth_settle_reason_name (d->online_reason));
+  return r;
+}
+
 TillPaymentResult *
 offauth_result_new_from_decision (const OffauthDecision *d)
 {
@@ -94,6 +112,8 @@ offauth_result_new_from_decision (const OffauthDecision *d)
 
   if (!d->approved && d->reason == OFFAUTH_REASON_ALREADY_RECORDED)
     return offauth_result_new_already_recorded (d);
+  if (!d->approved && d->declined_online)
+    return offauth_result_new_declined_online (d);
   if (!d->approved)
     return offauth_result_new_refusal (d->reason, d->detail);
 

@@ -78,14 +78,42 @@ gchar          *offauth_service_request_finish (OffauthService  *self,
                                                 OffauthReason   *reason,
                                                 GError         **error);
 
-/* SALE */
+/* What a decision in flight is doing, told to its caller before the decision itself. */
+typedef enum
+{
+  /* The offline rules refused the payment only for a limit, the floor limit or stale
+   * revocation data, and the kiosk is online: the pinned acquirer is asked. The decision
+   * follows within timeout_ms (the terminal's online timeout) plus one worker job. */
+  OFFAUTH_AUTHORIZE_CHECKING_ONLINE,
+} OffauthAuthorizeStep;
+
+/* Called on the main thread, at most once per step, always before the async callback. */
+typedef void (*OffauthAuthorizeProgressFunc) (OffauthService       *self,
+                                              OffauthAuthorizeStep  step,
+                                              guint64               timeout_ms,
+                                              gpointer              user_data);
+
+/* SALE. The offline decision on the worker; then, when it refused the payment only for a
+ * reason that may go online (offauth_reason_allows_online), "online" is TRUE and an
+ * acquirer is pinned: the online request is built on the worker, sent from the main loop
+ * (no job waits on the network), and the acquirer's decision applied on the worker if it
+ * came within the online timeout (monotonic clock, from the send). No answer, a timeout,
+ * a transport error or an answer the engine rejects: the offline decision, never both.
+ * progress (may be NULL) hears OFFAUTH_AUTHORIZE_CHECKING_ONLINE before the request is
+ * sent; progress_data must stay valid until callback runs. Cancelling before the offline
+ * decision ran gives G_IO_ERROR_CANCELLED; afterwards it only abandons the online check
+ * (the offline decision is returned): a sale the terminal recorded is never hidden. */
 void            offauth_service_authorize_async  (OffauthService        *self,
                                                   const char            *payment_text,
                                                   const OffauthSaleLine *lines,
                                                   gsize                  n_lines,
+                                                  OffauthAuthorizeProgressFunc progress,
+                                                  gpointer               progress_data,
                                                   GCancellable          *cancellable,
                                                   GAsyncReadyCallback    callback,
                                                   gpointer               user_data);
+/* The decision to show (decision->mode is OFFAUTH_MODE_ONLINE for an online approval;
+ * declined_online and online_reason for the acquirer's decline); FALSE only with error. */
 gboolean        offauth_service_authorize_finish (OffauthService        *self,
                                                   GAsyncResult          *result,
                                                   OffauthDecision       *decision,

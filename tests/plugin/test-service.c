@@ -595,7 +595,8 @@ test_service_demo (void)
   g_assert_no_error (pay.error);
   g_assert_true (g_str_has_prefix (pay.text, "OA1P."));
 
-  offauth_service_authorize_async (service, pay.text, lines, G_N_ELEMENTS (lines), NULL, authorized_cb, &authorize);
+  offauth_service_authorize_async (service, pay.text, lines, G_N_ELEMENTS (lines), NULL, NULL, NULL,
+                                   authorized_cb, &authorize);
   iterate_until (&authorize.done);
   g_assert_true (authorize.ok);
   g_assert_true (authorize.decision.approved);
