@@ -121,6 +121,29 @@ find_dialog (void)
   g_assert_not_reached ();
 }
 
+/* With TILL_SCREENSHOT_DIR set: the window as docs/screenshots shows it. */
+static void
+screenshot (GtkWidget *window, const char *name)
+{
+  const char *dir = g_getenv ("TILL_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree gchar *path = NULL;
+  int width = gtk_widget_get_width (window), height = gtk_widget_get_height (window);
+
+  if (dir == NULL)
+    return;
+  paintable = gtk_widget_paintable_new (window);
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  path = g_strdup_printf ("%s/%s-%dx%d.png", dir, name, width, height);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
 static OffauthSaleItem *
 item_at (OffauthSalesPage *page, guint i)
 {
@@ -189,6 +212,8 @@ test_page (void)
   g_assert_nonnull (find_button (row, "Retry now"));
   row = find_row (GTK_WIDGET (page), d[SALE_UNMATCHED].sale_number);
   g_assert_null (find_button (row, "Retry now"));
+
+  screenshot (window, "sales-view-late-declines");
 
   /* Write off the double spend: confirmed, journaled, listed again. */
   row = find_row (GTK_WIDGET (page), d[SALE_DOUBLE_SPEND].sale_number);
