@@ -340,6 +340,9 @@ offauth_sales_page_relist (OffauthSalesPage *self)
 {
   const OffauthTerminalStatus *st;
 
+  /* Gone with its window (an action's callback may come after). */
+  if (self->service == NULL)
+    return;
   if (self->listing || !gtk_widget_get_mapped (GTK_WIDGET (self)) ||
       offauth_service_get_state (self->service) != OFFAUTH_SERVICE_READY)
     {

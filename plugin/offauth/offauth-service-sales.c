@@ -19,6 +19,7 @@ typedef struct
 {
   GArray  *sales;      /* OffauthSaleInfo, what the slices read so far */
   guint64  after;      /* the last sale number read */
+  guint    slice;      /* sales per slice */
   gboolean done;       /* the last slice read fewer than a slice */
 } OffauthSalesListing;
 
@@ -38,7 +39,7 @@ offauth_sales_slice_run (OffauthService  *self,
   OffauthSalesListing *l = data;
   g_autoptr(GArray) page = NULL;
 
-  page = offauth_terminal_list_sales_after (terminal, l->after, OFFAUTH_SALES_SLICE, error);
+  page = offauth_terminal_list_sales_after (terminal, l->after, l->slice, error);
   if (page == NULL)
     return FALSE;
   if (page->len > 0)
@@ -46,7 +47,7 @@ offauth_sales_slice_run (OffauthService  *self,
       l->after = g_array_index (page, OffauthSaleInfo, page->len - 1).seq;
       g_array_append_vals (l->sales, page->data, page->len);
     }
-  l->done = page->len < OFFAUTH_SALES_SLICE;
+  l->done = page->len < l->slice;
   return TRUE;
 }
 
@@ -102,6 +103,9 @@ offauth_service_list_sales_async (OffauthService      *self,
   g_task_set_source_tag (task, offauth_service_list_sales_async);
   l = g_new0 (OffauthSalesListing, 1);
   l->sales = g_array_new (FALSE, TRUE, sizeof (OffauthSaleInfo));
+  /* The status may be older than the listing (or not read yet): only the slice depends on it. */
+  l->slice = (guint) CLAMP (offauth_service_get_status (self)->n_sales / 50, OFFAUTH_SALES_SLICE,
+                            OFFAUTH_SALES_SLICE_MAX);
   g_task_set_task_data (task, l, (GDestroyNotify) offauth_sales_listing_free);
   offauth_sales_push_slice (task);
 }

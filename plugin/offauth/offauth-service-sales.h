@@ -10,10 +10,14 @@
 G_BEGIN_DECLS
 
 /* How many sales one slice of the listing reads: one STATUS job each, so that a sale waits
- * for one slice at most, never for the whole listing. */
-#define OFFAUTH_SALES_SLICE 2000
+ * for one slice at most, never for the whole listing. A slice is 1/50 of the terminal's sales,
+ * at least OFFAUTH_SALES_SLICE (about 5 ms) and at most OFFAUTH_SALES_SLICE_MAX (about 50 ms):
+ * every job is followed by a status read that costs more than the slice itself on a very
+ * long journal, so a million sales go in 50 slices, not 500. */
+#define OFFAUTH_SALES_SLICE     2000
+#define OFFAUTH_SALES_SLICE_MAX 20000
 
-/* STATUS, in slices of OFFAUTH_SALES_SLICE sales that queue themselves again (through the
+/* STATUS, in slices (above) that queue themselves again (through the
  * main loop) until the last sale: every sale, in sale-number order. Each slice reads its
  * sales as they are then; a sale whose state changes between two slices is listed as it was
  * when its slice ran (the view lists again on the next change of the journal). */
