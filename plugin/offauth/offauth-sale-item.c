@@ -231,5 +231,6 @@ offauth_sale_list_peek (OffauthSaleList *self,
 
   if (self->sales == NULL || position >= self->indices->len)
     return NULL;
-  return &g_array_index (self->sales, OffauthSaleInfo, g_array_index (self->indices, guint, position));
+  return &g_array_index (self->sales, OffauthSaleInfo,
+                         g_array_index (self->indices, guint, position));
 }

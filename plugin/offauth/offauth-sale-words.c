@@ -92,7 +92,8 @@ offauth_sale_state_text (const OffauthSaleInfo *sale)
       g_autofree gchar *at = offauth_sale_clock_text (sale->retry_after);
 
       /* Translators: a sale's state: the acquirer's attempt number and the next attempt's time */
-      return g_strdup_printf (_("retry scheduled: attempt %u, next at %s"), (guint) sale->attempt, at);
+      return g_strdup_printf (_("retry scheduled: attempt %u, next at %s"), (guint) sale->attempt,
+                              at);
     }
   return g_strdup (offauth_sale_shown_name (shown));
 }
@@ -173,7 +174,8 @@ offauth_sale_next_step (const OffauthSaleInfo *sale)
       return g_strdup (_("Retry now after the payer tops up, or mark it collected if they paid "
                          "another way."));
     case OFFAUTH_SALE_SHOWN_DECLINED:
-      if (sale->reason == OFFAUTH_SETTLE_MALFORMED || sale->reason == OFFAUTH_SETTLE_BAD_SIGNATURE ||
+      if (sale->reason == OFFAUTH_SETTLE_MALFORMED ||
+          sale->reason == OFFAUTH_SETTLE_BAD_SIGNATURE ||
           sale->reason == OFFAUTH_SETTLE_WRONG_TERMINAL)
         return g_strdup (_("Call support with the sale number; keep the receipt."));
       if (sale->reason == OFFAUTH_SETTLE_DOUBLE_SPEND)

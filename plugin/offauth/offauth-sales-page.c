@@ -319,7 +319,8 @@ offauth_sales_page_listed_cb (GObject      *source,
     {
       const OffauthSaleInfo *sale = &g_array_index (self->sales, OffauthSaleInfo, i);
 
-      g_array_index (self->days, guint32, i) = offauth_sales_day_key (sale->time, &start, &end, &key);
+      g_array_index (self->days, guint32, i) =
+        offauth_sales_day_key (sale->time, &start, &end, &key);
       attention = attention || offauth_sale_needs_attention (sale);
     }
   offauth_sales_page_fill_days (self);
@@ -472,11 +473,13 @@ offauth_sales_page_run (OffauthSalesPage   *self,
 
       g_hash_table_remove (self->selected, &seq);
       if (action == ACTION_RETRY)
-        offauth_service_ask_retry_async (self->service, seq, NULL, offauth_sales_page_acted_cb, batch);
+        offauth_service_ask_retry_async (self->service, seq, NULL, offauth_sales_page_acted_cb,
+                                         batch);
       else
         offauth_service_close_sale_async (self->service, seq,
-                                          action == ACTION_WRITE_OFF ? OFFAUTH_SALE_WRITTEN_OFF
-                                                                     : OFFAUTH_SALE_COLLECTED_OTHERWISE,
+                                          action == ACTION_WRITE_OFF
+                                            ? OFFAUTH_SALE_WRITTEN_OFF
+                                            : OFFAUTH_SALE_COLLECTED_OTHERWISE,
                                           NULL, offauth_sales_page_acted_cb, batch);
     }
 }
@@ -581,9 +584,11 @@ offauth_sales_page_act (OffauthSalesPage   *self,
                                                                      : ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "seqs", g_array_ref (seqs), (GDestroyNotify) g_array_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "seqs", g_array_ref (seqs),
+                          (GDestroyNotify) g_array_unref);
   g_object_set_data (G_OBJECT (dialog), "action", GINT_TO_POINTER (action));
-  g_signal_connect_object (dialog, "response", G_CALLBACK (offauth_sales_page_confirmed_cb), self, 0);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (offauth_sales_page_confirmed_cb),
+                           self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -720,7 +725,8 @@ offauth_sales_row_button (OffauthSalesPage   *self,
   gtk_widget_set_size_request (button, -1, 64);
   g_object_set_data (G_OBJECT (button), "row", row);
   g_object_set_data (G_OBJECT (button), "action", GINT_TO_POINTER (action));
-  g_signal_connect_object (button, "clicked", G_CALLBACK (offauth_sales_page_row_clicked_cb), self, 0);
+  g_signal_connect_object (button, "clicked", G_CALLBACK (offauth_sales_page_row_clicked_cb),
+                           self, 0);
   gtk_box_append (GTK_BOX (box), button);
   return button;
 }
@@ -744,7 +750,8 @@ offauth_sales_page_setup_cb (GtkSignalListItemFactory *factory,
   gtk_box_append (GTK_BOX (box), check);
   row->check = GTK_CHECK_BUTTON (check);
   g_object_set_data (G_OBJECT (check), "row", row);
-  g_signal_connect_object (check, "toggled", G_CALLBACK (offauth_sales_page_row_toggled_cb), self, 0);
+  g_signal_connect_object (check, "toggled", G_CALLBACK (offauth_sales_page_row_toggled_cb),
+                           self, 0);
 
   gtk_widget_set_hexpand (text, TRUE);
   gtk_box_append (GTK_BOX (box), text);
@@ -884,8 +891,9 @@ offauth_sales_page_chooser_cb (GtkNativeDialog  *chooser,
     {
       csv = offauth_sales_page_csv (self);
       bytes = g_bytes_new_take (csv, strlen (csv));
-      g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
-                                           NULL, offauth_sales_page_saved_cb, g_object_ref (self));
+      g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
+                                           G_FILE_CREATE_REPLACE_DESTINATION, NULL,
+                                           offauth_sales_page_saved_cb, g_object_ref (self));
       g_bytes_unref (bytes);
     }
   g_clear_object (&self->chooser);
@@ -905,7 +913,8 @@ offauth_sales_page_export_clicked_cb (OffauthSalesPage *self)
   /* Through the file-chooser portal inside the Flatpak (GTK 4.8 has no GtkFileDialog). */
   self->chooser = gtk_file_chooser_native_new (_("Export the shown sales"),
                                                GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
+                                               _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
   g_signal_connect_object (self->chooser, "response", G_CALLBACK (offauth_sales_page_chooser_cb),
@@ -1038,7 +1047,8 @@ offauth_sales_page_class_init (OffauthSalesPageClass *klass)
                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class, OFFAUTH_RESOURCE_PATH "/ui/offauth-sales-page.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               OFFAUTH_RESOURCE_PATH "/ui/offauth-sales-page.ui");
   gtk_widget_class_bind_template_child (widget_class, OffauthSalesPage, state_dropdown);
   gtk_widget_class_bind_template_child (widget_class, OffauthSalesPage, day_dropdown);
   gtk_widget_class_bind_template_child (widget_class, OffauthSalesPage, bulk_button);
@@ -1060,6 +1070,7 @@ offauth_sales_page_init (OffauthSalesPage *self)
   g_autoptr(GtkStringList) states = gtk_string_list_new (NULL);
   g_autoptr(GtkStringList) days = gtk_string_list_new (NULL);
   g_autoptr(GtkSelectionModel) selection = NULL;
+  GListModel *shown;
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -1078,16 +1089,19 @@ offauth_sales_page_init (OffauthSalesPage *self)
   gtk_drop_down_set_model (self->day_dropdown, G_LIST_MODEL (days));
   self->updating = FALSE;
   g_signal_connect_object (self->state_dropdown, "notify::selected",
-                           G_CALLBACK (offauth_sales_page_filter_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (offauth_sales_page_filter_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->day_dropdown, "notify::selected",
-                           G_CALLBACK (offauth_sales_page_filter_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (offauth_sales_page_filter_changed_cb), self,
+                           G_CONNECT_SWAPPED);
 
   g_signal_connect_object (factory, "setup", G_CALLBACK (offauth_sales_page_setup_cb), self, 0);
   g_signal_connect_object (factory, "bind", G_CALLBACK (offauth_sales_page_bind_cb), self, 0);
   gtk_list_view_set_factory (self->list_view, factory);
   g_object_unref (factory);
   /* The merchant ticks rows with their check buttons (touch has no ctrl-click). */
-  selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->shown))));
+  shown = g_object_ref (G_LIST_MODEL (self->shown));
+  selection = GTK_SELECTION_MODEL (gtk_no_selection_new (shown));
   gtk_list_view_set_model (self->list_view, selection);
   gtk_stack_set_visible_child_name (self->stack, "loading");
 }

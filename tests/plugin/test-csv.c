@@ -50,7 +50,8 @@ test_amounts (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree gchar *text = offauth_csv_amount (cases[i].amount, cases[i].exponent, cases[i].mark);
+      g_autofree gchar *text = offauth_csv_amount (cases[i].amount, cases[i].exponent,
+                                                   cases[i].mark);
 
       g_assert_cmpstr (text, ==, cases[i].text);
     }

@@ -179,7 +179,8 @@ test_actions (void)
 
   g_assert_cmpuint (before->len, ==, N_SALES);
   g_assert_cmpint (find (before, d[SALE_SETTLED].sale_number)->state, ==, OFFAUTH_SALE_SETTLED);
-  g_assert_cmpint (find (before, d[SALE_DOUBLE_SPEND].sale_number)->state, ==, OFFAUTH_SALE_DECLINED);
+  g_assert_cmpint (find (before, d[SALE_DOUBLE_SPEND].sale_number)->state, ==,
+                   OFFAUTH_SALE_DECLINED);
   g_assert_cmpint (find (before, d[SALE_NO_FUNDS].sale_number)->state, ==, OFFAUTH_SALE_RETRY);
   g_assert_cmpint (find (before, d[SALE_UNMATCHED].sale_number)->state, ==, OFFAUTH_SALE_RETRY);
   g_assert_cmpint (find (before, d[SALE_WAITING].sale_number)->state, ==, OFFAUTH_SALE_WAITING);

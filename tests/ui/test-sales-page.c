@@ -63,7 +63,8 @@ find_label (GtkWidget *root, const char *text)
   if (GTK_IS_LABEL (root) && gtk_widget_get_visible (root) &&
       g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
     return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
     {
       GtkWidget *found = find_label (c, text);
 
@@ -79,7 +80,8 @@ find_button (GtkWidget *root, const char *label)
   if (GTK_IS_BUTTON (root) && gtk_widget_get_visible (root) &&
       g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
     return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
     {
       GtkWidget *found = find_button (c, label);
 
@@ -164,6 +166,7 @@ test_page (void)
   g_autofree gchar *totals = NULL;
   g_autofree gchar *state = NULL;
   gboolean can_retry;
+  GListModel *days;
 
   g_settings_set_string (settings, "terminal-db", w->db_path);
   service = _offauth_service_new (NULL, settings, FALSE);
@@ -175,7 +178,8 @@ test_page (void)
   /* Late declines: "needs attention" first, three rows (the two retrying, the declined). */
   wait_listed (page, 3);
   g_assert_cmpuint (gtk_drop_down_get_selected (offauth_sales_page_get_state_filter (page)), ==, 1);
-  gtk_widget_measure (GTK_WIDGET (page), GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL, NULL, NULL);
+  gtk_widget_measure (GTK_WIDGET (page), GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL, NULL,
+                      NULL);
   g_test_message ("the page's minimum width: %d px", min_width);
   g_assert_cmpint (min_width, <=, 800);
   totals = offauth_sales_page_get_totals_text (page);
@@ -229,9 +233,11 @@ test_page (void)
   /* Filters: all states; settled only; the one day. */
   gtk_drop_down_set_selected (offauth_sales_page_get_state_filter (page), 0);
   wait_listed (page, N_SALES);
-  gtk_drop_down_set_selected (offauth_sales_page_get_state_filter (page), 2 + OFFAUTH_SALE_SHOWN_SETTLED);
+  gtk_drop_down_set_selected (offauth_sales_page_get_state_filter (page),
+                              2 + OFFAUTH_SALE_SHOWN_SETTLED);
   wait_listed (page, 1);
-  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (offauth_sales_page_get_day_filter (page))), ==, 2);
+  days = gtk_drop_down_get_model (offauth_sales_page_get_day_filter (page));
+  g_assert_cmpuint (g_list_model_get_n_items (days), ==, 2);
   gtk_drop_down_set_selected (offauth_sales_page_get_day_filter (page), 1);
   wait_listed (page, 1);
   gtk_drop_down_set_selected (offauth_sales_page_get_state_filter (page), 0);
