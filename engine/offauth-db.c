@@ -94,7 +94,7 @@ static const char *statement_sql[N_STATEMENTS] = {
   [ST_SALE_BETWEEN] = "SELECT 1 FROM sales WHERE id > ?1 AND id <= ?2 LIMIT 1",
   [ST_UNVERDICTED] = "SELECT id FROM sales WHERE id <= ?1 AND verdict_seen = 0 ORDER BY id",
   [ST_LIST_SALES] = "SELECT id, sale_id, credential_id, amount, currency, time, mode, state, reason,"
-                    " attempt, retry_after, closing, retry_ask FROM sales ORDER BY id",
+                    " attempt, retry_after, closing, retry_ask FROM sales WHERE id > ?1 ORDER BY id LIMIT ?2",
 };
 
 /* The schema of version 1, the first release. A new database is made at version 1 and

@@ -285,8 +285,11 @@ offauth_terminal_get_acked_seq (OffauthTerminal *t)
 
 /* Listing */
 
-GArray *
-offauth_terminal_list_sales (OffauthTerminal  *t,
+/* The sales after sale number `after`, at most `limit` of them (< 0: all). */
+static GArray *
+offauth_terminal_list_range (OffauthTerminal  *t,
+                             guint64           after,
+                             gint64            limit,
                              gboolean          filter,
                              OffauthSaleState  state,
                              GError          **error)
@@ -295,10 +298,10 @@ offauth_terminal_list_sales (OffauthTerminal  *t,
   g_autoptr(GArray) sales = g_array_new (FALSE, TRUE, sizeof (OffauthSaleInfo));
   gboolean ok, row;
 
-  g_return_val_if_fail (t != NULL, NULL);
-
   if ((s = _offauth_db_stmt (t, ST_LIST_SALES, error)) == NULL)
     return NULL;
+  sqlite3_bind_int64 (s, 1, (sqlite3_int64) MIN (after, (guint64) G_MAXINT64));
+  sqlite3_bind_int64 (s, 2, limit);
   while ((ok = _offauth_db_step (t, s, &row, error)) && row)
     {
       OffauthSaleInfo info = { 0 };
@@ -329,6 +332,29 @@ offauth_terminal_list_sales (OffauthTerminal  *t,
         g_array_append_val (sales, info);
     }
   return ok ? g_steal_pointer (&sales) : NULL;
+}
+
+GArray *
+offauth_terminal_list_sales (OffauthTerminal  *t,
+                             gboolean          filter,
+                             OffauthSaleState  state,
+                             GError          **error)
+{
+  g_return_val_if_fail (t != NULL, NULL);
+
+  return offauth_terminal_list_range (t, 0, -1, filter, state, error);
+}
+
+GArray *
+offauth_terminal_list_sales_after (OffauthTerminal  *t,
+                                   guint64           after,
+                                   guint             limit,
+                                   GError          **error)
+{
+  g_return_val_if_fail (t != NULL, NULL);
+  g_return_val_if_fail (limit > 0, NULL);
+
+  return offauth_terminal_list_range (t, after, limit, FALSE, 0, error);
 }
 
 gboolean

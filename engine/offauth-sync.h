@@ -52,6 +52,13 @@ GArray      *offauth_terminal_list_sales     (OffauthTerminal  *terminal,
                                               gboolean          filter,
                                               OffauthSaleState  state,
                                               GError          **error);
+/* A page of the listing: at most `limit` (> 0) sales whose number is above `after`, in
+ * sale-number order (an empty array after the last one), so that a long listing runs in
+ * slices. */
+GArray      *offauth_terminal_list_sales_after (OffauthTerminal  *terminal,
+                                                guint64           after,
+                                                guint             limit,
+                                                GError          **error);
 /* SALE as the sale number, or its sale id in hex (64 digits). */
 gboolean     offauth_terminal_find_sale      (OffauthTerminal  *terminal,
                                               const char       *sale,

@@ -11,6 +11,7 @@
 
 #include "offauth-addin.h"
 #include "offauth-plugin-private.h"
+#include "offauth-sales-page.h"
 #include "offauth-status-pill.h"
 #include "offauth-terminal-page.h"
 
@@ -24,6 +25,7 @@ struct _OffauthAddin
 
   GtkWidget      *pill;        /* owned by the host's window */
   GtkWidget      *page;        /* owned by the host's window */
+  GtkWidget      *sales_page;  /* owned by the host's window */
 };
 
 static void offauth_addin_iface_init (TillHostAddinInterface *iface);
@@ -79,6 +81,8 @@ offauth_addin_load (TillHostAddin *addin,
   self->page = offauth_terminal_page_new (self->service, host);
   till_host_add_status_widget (host, self->pill);
   till_host_add_merchant_page (host, "offauth", _("Offline payments"), self->page);
+  self->sales_page = offauth_sales_page_new (self->service, host);
+  till_host_add_merchant_page (host, "offauth-sales", _("Wallet sales"), self->sales_page);
   offauth_plugin_watch_service (self->service, G_CALLBACK (offauth_addin_service_changed_cb), self);
   self->tick_id = g_timeout_add_seconds (30, offauth_addin_tick_cb, self);
   offauth_addin_service_changed_cb (self);
@@ -96,7 +100,9 @@ offauth_addin_unload (TillHostAddin *addin,
     till_host_remove_widget (host, self->pill);
   if (self->page != NULL)
     till_host_remove_widget (host, self->page);
-  self->pill = self->page = NULL;
+  if (self->sales_page != NULL)
+    till_host_remove_widget (host, self->sales_page);
+  self->pill = self->page = self->sales_page = NULL;
   g_clear_object (&self->service);
 }
 
