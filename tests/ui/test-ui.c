@@ -615,11 +615,8 @@ open_merchant (void)
 static void
 lock_merchant (void)
 {
-  /* "Lock and go back to sales" in the area, "Back to sales" under the PIN pad. */
-  GtkWidget *box = g_strcmp0 (merchant_page (), "area") == 0 ? gtk_widget_get_parent (child ("quit_button"))
-                                                             : gtk_widget_get_parent (child ("pin_grid"));
-
-  click (gtk_widget_get_last_child (box));
+  /* "Lock and go back to sales" in the area, "Back to sales" beside the PIN pad. */
+  click (child (g_strcmp0 (merchant_page (), "area") == 0 ? "lock_button" : "pin_back_button"));
   wait_page ("sell");
 }
 
