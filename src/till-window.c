@@ -502,7 +502,9 @@ show_sell (TillWindow *self)
   g_clear_handle_id (&self->return_timeout, g_source_remove);
   self->result_tap_returns = FALSE;
   gtk_stack_set_visible_child_name (self->stack, "sell");
+  /* On a product tile, so that Enter adds it and the arrows move between tiles. */
   gtk_widget_grab_focus (GTK_WIDGET (self->products_view));
+  gtk_widget_child_focus (GTK_WIDGET (self->products_view), GTK_DIR_TAB_FORWARD);
 }
 
 static gboolean
@@ -1322,7 +1324,7 @@ till_window_constructed (GObject *object)
         gtk_label_set_wrap (GTK_LABEL (text), TRUE);
         gtk_label_set_justify (GTK_LABEL (text), GTK_JUSTIFY_CENTER);
         if (i >= 4)
-          gtk_label_set_max_width_chars (GTK_LABEL (text), 16);
+          gtk_label_set_max_width_chars (GTK_LABEL (text), 20);
       }
   }
 

@@ -51,7 +51,7 @@ wait_page (const char *page)
     g_main_context_iteration (NULL, FALSE);
   if (g_strcmp0 (till_window_get_page (window), page) != 0)
     g_error ("the window shows %s, not %s", till_window_get_page (window), page);
-  spin (150);
+  spin (50);
 }
 
 static GtkWidget *
@@ -70,7 +70,7 @@ click (GtkWidget *button)
   g_assert_true (gtk_widget_is_sensitive (button));
   g_assert_true (gtk_widget_get_mapped (button));
   g_signal_emit_by_name (button, "clicked");
-  spin (50);
+  spin (20);
 }
 
 static GtkWidget *
@@ -268,7 +268,7 @@ check_page (const char *page)
   guint n = 0;
   graphene_rect_t screen;
 
-  spin (250);
+  spin (80);
   w = gtk_widget_get_width (GTK_WIDGET (window));
   h = gtk_widget_get_height (GTK_WIDGET (window));
   screen = GRAPHENE_RECT_INIT (0, 0, MIN (w, want_width), MIN (h, want_height));
@@ -278,7 +278,7 @@ check_page (const char *page)
   if (offenders->len > 0 && g_getenv ("TILL_LAYOUT_DEBUG") != NULL)
     debug_wide (GTK_WIDGET (window), 0);
   screenshot (page);
-  g_test_message ("%s: %u buttons checked", page, n);
+  g_test_message ("%s: %u buttons checked (%.1f s)", page, n, g_test_timer_elapsed ());
   if (offenders->len > 0)
     g_test_fail_printf ("%s %s %dx%d, page %s: buttons outside the window:%s",
                         language, mode, want_width, want_height, page, offenders->str);
@@ -474,14 +474,23 @@ main (int argc, char **argv)
   if (g_str_equal (mode, "kiosk"))
     till_window_set_kiosk (window, TRUE);
   gtk_window_present (GTK_WINDOW (window));
-  /* The demo enrols its terminal in a thread: the wallet and the pill follow. */
-  spin (1500);
+  /* The demo enrols its terminal in a thread: the wallet becomes available. */
+  {
+    gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+    GtkWidget *wallet = NULL;
+
+    while (((wallet = find (child ("methods_box"), GTK_TYPE_BUTTON, "method", "offauth")) == NULL ||
+            !gtk_widget_get_sensitive (wallet)) && g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE);
+    spin (100);
+  }
 
   path = g_strconcat (prefix, "/sale", NULL);
   g_test_add_func (path, test_sale);
   g_free (path);
   path = g_strconcat (prefix, "/merchant", NULL);
   g_test_add_func (path, test_merchant);
+  g_test_timer_start ();
   rc = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));
