@@ -51,8 +51,10 @@ offauth_qr_texture (const char *text,
   return gdk_memory_texture_new (size, size, GDK_MEMORY_R8G8B8, bytes, stride);
 }
 
-/* A paintable over the textures at 1 to 4 pixels per module, made when first drawn. */
-#define QR_MAX_MODULE_PX 4
+/* A paintable over the textures at 1 to 6 pixels per module, made when first drawn; its
+ * natural size is at 4, larger when there is room. */
+#define QR_MAX_MODULE_PX 6
+#define QR_NATURAL_MODULE_PX 4
 
 struct _OffauthQrPaintable
 {
@@ -95,7 +97,7 @@ offauth_qr_paintable_snapshot (GdkPaintable *paintable,
 static int
 offauth_qr_paintable_get_intrinsic_size (GdkPaintable *paintable)
 {
-  return OFFAUTH_QR_PAINTABLE (paintable)->modules * QR_MAX_MODULE_PX;
+  return OFFAUTH_QR_PAINTABLE (paintable)->modules * QR_NATURAL_MODULE_PX;
 }
 
 static GdkPaintableFlags

@@ -14,7 +14,7 @@ GdkTexture *offauth_qr_texture (const char *text,
                                 int         module_px);
 
 /* The text as a QR code that fits the space it is given: drawn at the largest whole number
- * of pixels per module (up to 4) that fits, never scaled, so that it stays sharp. Its
+ * of pixels per module (1 to 6) that fits, never scaled, so that it stays sharp. Its
  * natural size is 4 pixels per module. NULL when the text does not fit a QR code. */
 GdkPaintable *offauth_qr_paintable_new (const char *text);
 

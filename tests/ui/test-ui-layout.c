@@ -325,7 +325,6 @@ test_sale (void)
   add_product ("bratwurst");
   add_product ("fries");
   add_product ("lemonade");
-  check_page ("sell");
 
   /* Cash, typed on the keypad: €50 for €23.50. */
   click (child ("pay_button"));
@@ -371,6 +370,15 @@ test_sale (void)
   wait_page ("pay");
   click (child ("cancel_button"));
   wait_page ("sell");
+  click (child ("clear_button"));
+
+  /* A cart, and the wallet's sale waiting in the pill. */
+  add_product ("beer");
+  add_product ("beer");
+  add_product ("bratwurst");
+  add_product ("fries");
+  add_product ("lemonade");
+  check_page ("sell");
   click (child ("clear_button"));
 }
 
