@@ -468,6 +468,8 @@ main (int argc, char **argv)
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   gtk_init ();
   adw_init ();
+  /* No cross-fades: each screenshot shows one page, not two halfway. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   settings = g_settings_new (SCHEMA_ID);
   g_settings_set_uint (settings, "auto-return-seconds", 60);
 
