@@ -15,7 +15,9 @@
 #include "till-notifier.h"
 #include "till-pin.h"
 #include "till-receipt.h"
+#include "till-sell-layout.h"
 #include "till-window.h"
+#include "till-wrap-box.h"
 
 typedef enum
 {
@@ -51,6 +53,7 @@ struct _TillWindow
   GtkImage            *result_icon;
   GtkLabel            *result_title;
   GtkLabel            *result_amount;
+  GtkLabel            *result_highlight;
   GtkLabel            *result_message;
   GtkLabel            *result_next_step;
   GtkLabel            *result_reference;
@@ -60,13 +63,16 @@ struct _TillWindow
   GtkButton           *again_button;
   GtkButton           *done_button;
   GtkLabel            *receipt_label;
+  GtkButton           *receipt_done_button;
   GtkStack            *merchant_stack;
   GtkLabel            *pin_title;
   GtkLabel            *pin_display;
   GtkLabel            *pin_message;
   GtkGrid             *pin_grid;
+  GtkButton           *pin_back_button;
   GtkButton           *change_pin_button;
   GtkButton           *quit_button;
+  GtkButton           *lock_button;
   GtkStack            *merchant_pages;
   AdwStatusPage       *today_page;
 
@@ -86,6 +92,10 @@ struct _TillWindow
   TillPaymentProvider *refused_by;      /* the provider of a refusal, for "Try again" */
   GCancellable        *cancellable;
   guint                return_timeout;
+  gboolean             result_tap_returns; /* an approval: a tap anywhere starts the next sale */
+  guint                size_classes_idle;
+  gboolean             narrow;           /* the window's classes "narrow" and "short" */
+  gboolean             short_;
   gint64               enter_quiet_until; /* monotonic µs: the result page ignores Enter before */
 
   /* The PIN pad: what it is for, what was typed, and the wrong PINs in a row */
@@ -491,8 +501,11 @@ static void
 show_sell (TillWindow *self)
 {
   g_clear_handle_id (&self->return_timeout, g_source_remove);
+  self->result_tap_returns = FALSE;
   gtk_stack_set_visible_child_name (self->stack, "sell");
+  /* On a product tile, so that Enter adds it and the arrows move between tiles. */
   gtk_widget_grab_focus (GTK_WIDGET (self->products_view));
+  gtk_widget_child_focus (GTK_WIDGET (self->products_view), GTK_DIR_TAB_FORWARD);
 }
 
 static gboolean
@@ -537,6 +550,8 @@ show_result (TillWindow              *self,
                                                                     : "dialog-error-symbolic");
   gtk_label_set_text (self->result_title, result->title);
   gtk_label_set_text (self->result_amount, amount);
+  gtk_label_set_text (self->result_highlight, result->highlight ? result->highlight : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->result_highlight), result->highlight != NULL);
   gtk_label_set_text (self->result_message, result->message ? result->message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->result_message), result->message != NULL);
   gtk_label_set_text (self->result_next_step, result->next_step ? result->next_step : "");
@@ -589,8 +604,11 @@ show_result (TillWindow              *self,
                                                   self->n_sales, sold);
         adw_status_page_set_description (self->today_page, desc);
       }
-      self->return_timeout = g_timeout_add_seconds (g_settings_get_uint (self->settings, "auto-return-seconds"),
-                                                    auto_return_cb, self);
+      /* What the cashier must act on (the change to hand back) stays until tapped. */
+      self->result_tap_returns = TRUE;
+      if (result->highlight == NULL)
+        self->return_timeout = g_timeout_add_seconds (g_settings_get_uint (self->settings, "auto-return-seconds"),
+                                                      auto_return_cb, self);
     }
 }
 
@@ -679,7 +697,7 @@ result_tapped_cb (GtkGestureClick *gesture,
                   TillWindow      *self)
 {
   /* An approval goes away on a tap anywhere; a refusal waits for a button. */
-  if (self->payment == NULL && self->return_timeout != 0 &&
+  if (self->payment == NULL && self->result_tap_returns &&
       g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "result") == 0)
     show_sell (self);
 }
@@ -916,6 +934,9 @@ build_pin_pad (TillWindow *self)
       else
         button = gtk_button_new_with_label (keys[i]);
       gtk_widget_add_css_class (button, "pin-key");
+      /* Words ("Clear", "OK") in smaller type than digits: three columns fit 800 px. */
+      if (!g_ascii_isdigit (keys[i][0]))
+        gtk_widget_add_css_class (button, "pin-word");
       g_object_set_data (G_OBJECT (button), "key", (gpointer) keys[i]);
       g_signal_connect (button, "clicked", G_CALLBACK (pin_key_cb), self);
       gtk_grid_attach (self->pin_grid, button, (int) (i % 3), (int) (i / 3), 1, 1);
@@ -1205,6 +1226,75 @@ host_iface_init (TillHostInterface *iface)
   iface->get_settings = host_get_settings;
 }
 
+/* Screen sizes: from 800x480 up */
+
+#define SHORT_HEIGHT 600
+
+static gboolean
+size_classes_cb (gpointer user_data)
+{
+  TillWindow *self = user_data;
+
+  self->size_classes_idle = 0;
+  if (self->narrow)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "narrow");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "narrow");
+  if (self->short_)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "short");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "short");
+  return G_SOURCE_REMOVE;
+}
+
+/* The window's size, whatever set it (the default size, a maximize, a full screen), gives
+ * it the classes "narrow" (under 900 px wide) and "short" (under 600 px high) for the
+ * style sheet: smaller type and icons where space is short. The classes change only
+ * sizes that do not decide them (no loop), after the allocation, never during it. */
+static void
+till_window_size_allocate (GtkWidget *widget,
+                           int        width,
+                           int        height,
+                           int        baseline)
+{
+  TillWindow *self = TILL_WINDOW (widget);
+  gboolean narrow = width < TILL_SELL_LAYOUT_NARROW;
+  gboolean short_ = height < SHORT_HEIGHT;
+
+  GTK_WIDGET_CLASS (till_window_parent_class)->size_allocate (widget, width, height, baseline);
+  if ((narrow != self->narrow || short_ != self->short_) && self->size_classes_idle == 0)
+    self->size_classes_idle = g_idle_add (size_classes_cb, self);
+  self->narrow = narrow;
+  self->short_ = short_;
+}
+
+/* Escape is Cancel on the pay page, the next sale on the result page, back to sales on the
+ * PIN pad: the whole sale works from a keyboard. */
+static gboolean
+escape_pressed_cb (GtkEventControllerKey *controller,
+                   guint                  keyval,
+                   guint                  keycode,
+                   GdkModifierType        state,
+                   TillWindow            *self)
+{
+  const char *page = gtk_stack_get_visible_child_name (self->stack);
+
+  if (keyval != GDK_KEY_Escape)
+    return FALSE;
+  if (g_strcmp0 (page, "pay") == 0)
+    cancel_clicked_cb (self);
+  else if (g_strcmp0 (page, "result") == 0 && self->result_tap_returns)
+    done_clicked_cb (self);
+  else if (g_strcmp0 (page, "receipt") == 0)
+    done_clicked_cb (self);
+  else if (g_strcmp0 (page, "merchant") == 0 &&
+           g_strcmp0 (gtk_stack_get_visible_child_name (self->merchant_stack), "pin") == 0)
+    lock_clicked_cb (self);
+  else
+    return FALSE;
+  return TRUE;
+}
+
 /* GObject */
 
 static void
@@ -1273,10 +1363,11 @@ till_window_constructed (GObject *object)
   g_signal_connect_object (self->cart, "notify::total", G_CALLBACK (cart_changed_cb), self, G_CONNECT_SWAPPED);
   cart_changed_cb (self);
 
-  /* On a narrow screen the result page's buttons wrap their words rather than push the
-   * row past the edge. */
+  /* On a narrow screen the result page's and the merchant bar's buttons wrap their words
+   * rather than push the row past the edge. */
   {
-    GtkButton *buttons[] = { self->receipt_button, self->retry_button, self->again_button, self->done_button };
+    GtkButton *buttons[] = { self->receipt_button, self->retry_button, self->again_button, self->done_button,
+                             self->change_pin_button, self->quit_button, self->lock_button };
 
     for (gsize i = 0; i < G_N_ELEMENTS (buttons); i++)
       {
@@ -1284,6 +1375,8 @@ till_window_constructed (GObject *object)
 
         gtk_label_set_wrap (GTK_LABEL (text), TRUE);
         gtk_label_set_justify (GTK_LABEL (text), GTK_JUSTIFY_CENTER);
+        if (i >= 4)
+          gtk_label_set_max_width_chars (GTK_LABEL (text), 20);
       }
   }
 
@@ -1298,6 +1391,13 @@ till_window_constructed (GObject *object)
     gtk_widget_add_controller (GTK_WIDGET (self->result_page), keys);
   }
 
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (escape_pressed_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->stack), keys);
+  }
+
   build_pin_pad (self);
   load_extensions (self);
   show_sell (self);
@@ -1309,6 +1409,7 @@ till_window_dispose (GObject *object)
   TillWindow *self = TILL_WINDOW (object);
 
   g_clear_handle_id (&self->return_timeout, g_source_remove);
+  g_clear_handle_id (&self->size_classes_idle, g_source_remove);
   g_clear_handle_id (&self->pin_wait_timeout, g_source_remove);
   g_cancellable_cancel (self->pin_cancellable);
   g_clear_object (&self->pin_cancellable);
@@ -1384,6 +1485,7 @@ till_window_class_init (TillWindowClass *klass)
   object_class->finalize = till_window_finalize;
   object_class->set_property = till_window_set_property;
   GTK_WINDOW_CLASS (klass)->close_request = till_window_close_request;
+  widget_class->size_allocate = till_window_size_allocate;
 
   properties[PROP_CATALOG] =
     g_param_spec_object ("catalog", NULL, NULL, TILL_TYPE_CATALOG,
@@ -1393,6 +1495,8 @@ till_window_class_init (TillWindowClass *klass)
                           G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (TILL_TYPE_SELL_LAYOUT);
+  g_type_ensure (TILL_TYPE_WRAP_BOX);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tillpos/Till/till-window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, TillWindow, name)
   CHILD (toast_overlay);
@@ -1417,6 +1521,7 @@ till_window_class_init (TillWindowClass *klass)
   CHILD (result_icon);
   CHILD (result_title);
   CHILD (result_amount);
+  CHILD (result_highlight);
   CHILD (result_message);
   CHILD (result_next_step);
   CHILD (result_reference);
@@ -1426,13 +1531,16 @@ till_window_class_init (TillWindowClass *klass)
   CHILD (again_button);
   CHILD (done_button);
   CHILD (receipt_label);
+  CHILD (receipt_done_button);
   CHILD (merchant_stack);
   CHILD (pin_title);
   CHILD (pin_display);
   CHILD (pin_message);
   CHILD (pin_grid);
+  CHILD (pin_back_button);
   CHILD (change_pin_button);
   CHILD (quit_button);
+  CHILD (lock_button);
   CHILD (merchant_pages);
   CHILD (today_page);
 #undef CHILD

@@ -358,13 +358,13 @@ static void
 offauth_pay_page_show_request (OffauthPayPage *self)
 {
   TillPayment *payment = till_payment_task_get_payment (self->task);
-  g_autoptr(GdkTexture) qr = offauth_qr_texture (self->request, 4);
+  g_autoptr(GdkPaintable) qr = offauth_qr_paintable_new (self->request);
   g_autofree gchar *amount = till_format_amount (till_payment_get_amount (payment),
                                                  till_payment_get_currency (payment));
   /* Translators: under the QR code, e.g. "Scan to pay €12.50" */
   g_autofree gchar *scan = g_strdup_printf (_("Scan to pay %s"), amount);
 
-  gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (qr));
+  gtk_picture_set_paintable (self->qr_picture, qr);
   gtk_label_set_text (self->amount_label, scan);
   gtk_widget_set_visible (GTK_WIDGET (self->simulate_button),
                           offauth_service_is_demo (self->service));

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <locale.h>
+
 #include "till.h"
 #include "money.h"
 
@@ -15,4 +17,19 @@ till_format_amount (guint64     amount,
                     const char *currency)
 {
   return money_format_amount (amount, currency);
+}
+
+guint
+till_currency_exponent (const char *currency)
+{
+  return money_currency_exponent (currency);
+}
+
+/* The same separator the formatter writes (money_format_amount): the monetary one, else ".". */
+const char *
+till_money_decimal_point (void)
+{
+  const struct lconv *lc = localeconv ();
+
+  return lc->mon_decimal_point && *lc->mon_decimal_point ? lc->mon_decimal_point : ".";
 }

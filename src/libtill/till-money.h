@@ -12,7 +12,11 @@
 
 G_BEGIN_DECLS
 
-gchar *till_format_amount (guint64     amount,
-                           const char *currency);
+gchar       *till_format_amount         (guint64     amount,
+                                         const char *currency);
+/* The currency's ISO 4217 minor-unit exponent: 2 for EUR, 0 for JPY, 3 for KWD. */
+guint        till_currency_exponent     (const char *currency);
+/* The separator between whole units and their fraction in the locale's amounts: "." or ",". */
+const char  *till_money_decimal_point   (void);
 
 G_END_DECLS

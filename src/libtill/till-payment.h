@@ -73,6 +73,8 @@ struct _TillPaymentResult
    * not know them gets the default (TILL_PAYMENT_ACTION_BACK_TO_SALE, no label). */
   TillPaymentAction next_action;  /* the recommended next step, for the primary button */
   gchar           *action_label; /* the provider's words for RETRY ("Scan a new code"), or NULL */
+  gchar           *highlight;    /* what the cashier must act on, in very large type ("Change:
+                                  * €10.50"): the result then stays until tapped; or NULL */
 };
 
 GType              till_payment_result_get_type (void) G_GNUC_CONST;
