@@ -15,6 +15,8 @@
 #include "till-cash-provider.h"
 #include "till-pin.h"
 #include "till-receipt.h"
+#include "till-report-page.h"
+#include "till-sales-record.h"
 #include "till-window.h"
 
 typedef enum
@@ -68,7 +70,7 @@ struct _TillWindow
   GtkButton           *change_pin_button;
   GtkButton           *quit_button;
   GtkStack            *merchant_pages;
-  AdwStatusPage       *today_page;
+  TillReportPage      *today_page;
 
   GSettings           *settings;
   TillCatalog         *catalog;
@@ -103,9 +105,8 @@ struct _TillWindow
   gboolean             may_close;
   guint                inhibit_cookie;
 
-  /* Today, in this session */
-  guint                n_sales;
-  guint64              total_sold;
+  /* The day's sales, kept across restarts ("Today" reads it) */
+  TillSalesBook       *book;
 };
 
 static void host_iface_init (TillHostInterface *iface);
@@ -578,16 +579,7 @@ show_result (TillWindow              *self,
         self->last_receipt = till_receipt_build (self->payment, result, merchant, now);
       }
       gtk_label_set_text (self->receipt_label, self->last_receipt);
-      self->n_sales++;
-      self->total_sold += till_payment_get_amount (self->payment);
       till_cart_clear (self->cart);
-      {
-        g_autofree gchar *sold = format_amount (self, self->total_sold);
-        g_autofree gchar *desc = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u sale, %s", "%u sales, %s",
-                                                               self->n_sales),
-                                                  self->n_sales, sold);
-        adw_status_page_set_description (self->today_page, desc);
-      }
       self->return_timeout = g_timeout_add_seconds (g_settings_get_uint (self->settings, "auto-return-seconds"),
                                                     auto_return_cb, self);
     }
@@ -619,6 +611,14 @@ pay_done_cb (GObject      *source,
       show_sell (self);
       return;
     }
+  /* Into the day's book before the approval shows. The payer paid: if the book cannot be
+   * written the sale is still shown approved, and the merchant is told. */
+  if (result != NULL && result->approved &&
+      !till_sales_record_payment (self->book, self->payment, result,
+                                  till_payment_provider_get_id (TILL_PAYMENT_PROVIDER (source)), NULL))
+    till_host_notify (TILL_HOST (self), _("This sale is not in the day's sales book. A wallet sale is added "
+                                     "back from the terminal at the next start; note a cash sale by hand."),
+                 FALSE);
   if (result == NULL)
     {
       result = till_payment_result_new (FALSE, TILL_PAYMENT_MODE_CASH, "", _("Not paid"));
@@ -1248,6 +1248,18 @@ till_window_constructed (GObject *object)
 
   build_pin_pad (self);
   load_extensions (self);
+  {
+    g_autofree gchar *notice = NULL;
+
+    self->book = till_sales_record_open_book (self->settings, self->demo, &notice);
+    if (notice != NULL)
+      till_host_notify (TILL_HOST (self), notice, TRUE);
+    till_report_page_set_providers (self->today_page, self->providers);
+    till_report_page_set_book (self->today_page, self->book);
+    /* Sales a provider approved while the book could not be written come back now. */
+    if (self->book != NULL)
+      till_sales_record_repair_async (self->book, self->providers, NULL, NULL, NULL);
+  }
   show_sell (self);
 }
 
@@ -1290,6 +1302,7 @@ till_window_finalize (GObject *object)
   TillWindow *self = TILL_WINDOW (object);
 
   g_clear_pointer (&self->providers, g_ptr_array_unref);
+  g_clear_object (&self->book);
   g_clear_object (&self->settings);
   g_clear_object (&self->catalog);
   g_clear_object (&self->cart);
@@ -1340,6 +1353,7 @@ till_window_class_init (TillWindowClass *klass)
                           G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (TILL_TYPE_REPORT_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tillpos/Till/till-window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, TillWindow, name)
   CHILD (toast_overlay);

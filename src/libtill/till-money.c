@@ -16,3 +16,9 @@ till_format_amount (guint64     amount,
 {
   return money_format_amount (amount, currency);
 }
+
+guint
+till_currency_exponent (const char *currency)
+{
+  return money_currency_exponent (currency);
+}

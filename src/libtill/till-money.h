@@ -12,7 +12,9 @@
 
 G_BEGIN_DECLS
 
-gchar *till_format_amount (guint64     amount,
-                           const char *currency);
+gchar *till_format_amount     (guint64     amount,
+                               const char *currency);
+/* The ISO 4217 minor-unit exponent: 2 for EUR, 0 for JPY, 3 for KWD. */
+guint  till_currency_exponent (const char *currency);
 
 G_END_DECLS

@@ -73,6 +73,10 @@ struct _TillPaymentResult
    * not know them gets the default (TILL_PAYMENT_ACTION_BACK_TO_SALE, no label). */
   TillPaymentAction next_action;  /* the recommended next step, for the primary button */
   gchar           *action_label; /* the provider's words for RETRY ("Scan a new code"), or NULL */
+  /* Appended after 0.1.0: the provider's own reference of an approved sale, for machines
+   * (the wallet terminal's sale number, "17"), which the app's sales book keeps so that a
+   * sale can be followed from the receipt to its settlement; NULL when it has none (cash). */
+  gchar           *provider_ref;
 };
 
 GType              till_payment_result_get_type (void) G_GNUC_CONST;

@@ -18,6 +18,7 @@
 #include "offauth.h"
 #include "till-application.h"
 #include "till-pin.h"
+#include "till-report-page.h"
 #include "till-window.h"
 
 #include <gdk/x11/gdkx.h>
@@ -1016,6 +1017,92 @@ test_pin_backoff (void)
   g_test_trap_assert_passed ();
 }
 
+static TillCatalog *window_catalog;
+static gboolean window_demo;
+
+/* The window, as the app makes it at start. */
+static void
+make_window (void)
+{
+  /* TILL_TEST_SIZE=1024x600: the smaller kiosk screens; a kiosk has no decorations. */
+  const char *size = g_getenv ("TILL_TEST_SIZE");
+  int w = 1280, h = 800;
+
+  window = till_window_new (app, window_catalog, window_demo);
+  if (size != NULL && sscanf (size, "%dx%d", &w, &h) != 2)
+    g_error ("TILL_TEST_SIZE is WIDTHxHEIGHT");
+  till_window_set_kiosk (window, TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), w, h);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static GtkWidget *
+report_child (const char *name)
+{
+  GtkWidget *page = child ("today_page");
+  GtkWidget *w = GTK_WIDGET (gtk_widget_get_template_child (page, TILL_TYPE_REPORT_PAGE, name));
+
+  g_assert_nonnull (w);
+  return w;
+}
+
+static void
+open_today (void)
+{
+  open_merchant ();
+  g_assert_true (type_pin ("1234"));
+  gtk_stack_set_visible_child_name (GTK_STACK (child ("merchant_pages")), "today");
+  spin (200);
+}
+
+/* The titles of the day's sales in "Today", one per line. */
+static gchar *
+today_sales (void)
+{
+  g_autoptr(GString) titles = g_string_new (NULL);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (report_child ("sales_list")); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (ADW_IS_PREFERENCES_ROW (row))
+      g_string_append_printf (titles, "%s\n", adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)));
+  return g_string_free (g_steal_pointer (&titles), FALSE);
+}
+
+/* The day survives a restart: the sales made above are in "Today", and the same after the
+ * window is made anew (as at the next start), from the sales book alone. */
+static void
+test_today_restart (void)
+{
+  g_autofree gchar *summary = NULL;
+  g_autofree gchar *sales = NULL;
+  g_autofree gchar *wallet_row = NULL;
+
+  open_today ();
+  summary = g_strdup (gtk_label_get_text (GTK_LABEL (report_child ("summary_label"))));
+  sales = today_sales ();
+  g_test_message ("Today: %s\n%s", summary, sales);
+  g_assert_nonnull (strstr (summary, " sales, €"));
+  g_assert_nonnull (strstr (sales, " · Cash · No. "));
+  wallet_row = g_strdup_printf (" · Wallet · %s\n", first_reference);
+  g_assert_nonnull (strstr (sales, wallet_row));
+  screenshot ("today");
+  lock_merchant ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (200);
+  make_window ();
+  spin (500);
+  wait_page ("sell");
+  open_today ();
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (report_child ("summary_label"))), ==, summary);
+  {
+    g_autofree gchar *again = today_sales ();
+
+    g_assert_cmpstr (again, ==, sales);
+  }
+  lock_merchant ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1036,6 +1123,12 @@ main (int argc, char **argv)
   demo_dir = g_dir_make_tmp ("till-ui-XXXXXX", &error);
   g_assert_no_error (error);
   g_setenv ("TILL_DEMO_DIR", demo_dir, TRUE);
+  {
+    /* The sales book beside the demo's terminal, for the not-enrolled window too. */
+    g_autofree gchar *book = g_build_filename (demo_dir, "sales.db", NULL);
+
+    g_setenv ("TILL_SALES_BOOK", book, TRUE);
+  }
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
   /* GTK's in-process test context: no accessibility bus either (as with "none"), but each
@@ -1061,17 +1154,9 @@ main (int argc, char **argv)
   till_application_load_plugins (settings);
   catalog = till_catalog_new_from_resource ("/io/github/tillpos/Till/catalog/festival.ini", &error);
   g_assert_no_error (error);
-  window = till_window_new (app, catalog, !(subprocess && not_enrolled));
-  {
-    /* TILL_TEST_SIZE=1024x600: the smaller kiosk screens; a kiosk has no decorations. */
-    const char *size = g_getenv ("TILL_TEST_SIZE");
-    int w = 1280, h = 800;
-    if (size != NULL && sscanf (size, "%dx%d", &w, &h) != 2)
-      g_error ("TILL_TEST_SIZE is WIDTHxHEIGHT");
-    till_window_set_kiosk (window, TRUE);
-    gtk_window_set_default_size (GTK_WINDOW (window), w, h);
-  }
-  gtk_window_present (GTK_WINDOW (window));
+  window_catalog = catalog;
+  window_demo = !(subprocess && not_enrolled);
+  make_window ();
   spin (500);
 
   g_test_add_func ("/Till/UI/no-plugin", test_no_plugin);
@@ -1092,6 +1177,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Till/UI/category-floor", test_category_floor);
   g_test_add_func ("/Till/UI/sell-screenshot", test_sell_screenshot);
   g_test_add_func ("/Till/UI/merchant", test_merchant);
+  g_test_add_func ("/Till/UI/today-restart", test_today_restart);
   g_test_add_func ("/Till/UI/notify", test_notify);
   g_test_add_func ("/Till/UI/kiosk/close-refused", test_kiosk_close_refused);
   g_test_add_func ("/Till/UI/kiosk/keys", test_kiosk_keys);
