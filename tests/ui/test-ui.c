@@ -22,6 +22,7 @@
 #include "till-window.h"
 
 #include <gdk/x11/gdkx.h>
+#include <sqlite3.h>
 
 static TillApplication *app;
 static TillWindow *window;
@@ -1103,6 +1104,62 @@ test_today_restart (void)
   lock_merchant ();
 }
 
+/* The book cannot be written when the wallet approves (another process holds its write
+ * lock): the sale is still shown approved, a warning is logged, and at the next start the
+ * book takes the sale back from the terminal. */
+static void
+test_today_repair (void)
+{
+  g_autofree gchar *reference = NULL;
+  g_autofree gchar *row = NULL;
+  g_autofree gchar *code = NULL;
+  GtkEntry *entry;
+  sqlite3 *lock;
+  gint64 end;
+
+  add_product ("water");
+  choose_method ("offauth");
+  entry = scan_entry ();
+  g_assert_cmpint (sqlite3_open (g_getenv ("TILL_SALES_BOOK"), &lock), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (lock, "BEGIN EXCLUSIVE", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_test_expect_message ("till-book", G_LOG_LEVEL_WARNING, "*is not in the sales book*");
+  code = simulate_payer (entry);
+  wait_page ("result");
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (label ("result_title"), ==, "Approved offline");
+  reference = g_strdup (label ("result_reference"));
+  sqlite3_exec (lock, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close (lock);
+  back_to_sell ();
+  open_today ();
+  row = g_strdup_printf (" · Wallet · %s\n", reference);
+  {
+    g_autofree gchar *sales = today_sales ();
+
+    g_assert_null (strstr (sales, row));
+  }
+  lock_merchant ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (200);
+  make_window ();
+  wait_page ("sell");
+  /* The repair asks the terminal on its worker, behind the start. */
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autofree gchar *sales = NULL;
+
+      open_today ();
+      sales = today_sales ();
+      lock_merchant ();
+      if (strstr (sales, row) != NULL)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      spin (200);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1178,6 +1235,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Till/UI/sell-screenshot", test_sell_screenshot);
   g_test_add_func ("/Till/UI/merchant", test_merchant);
   g_test_add_func ("/Till/UI/today-restart", test_today_restart);
+  g_test_add_func ("/Till/UI/today-repair", test_today_repair);
   g_test_add_func ("/Till/UI/notify", test_notify);
   g_test_add_func ("/Till/UI/kiosk/close-refused", test_kiosk_close_refused);
   g_test_add_func ("/Till/UI/kiosk/keys", test_kiosk_keys);
