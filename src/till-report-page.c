@@ -35,7 +35,9 @@ struct _TillReportPage
   AdwPreferencesGroup *wallet_group;
   GtkListBox     *wallet_list;
   GtkListBox     *categories_list;
-  GtkListBox     *sales_list;
+  GtkStack       *report_stack;
+  GtkListView    *sales_view;
+  GListStore     *rows;        /* TillReportRow */
 
   TillSalesBook  *book;
   GPtrArray      *providers;   /* shared with the window */
@@ -50,6 +52,65 @@ struct _TillReportPage
 };
 
 G_DEFINE_FINAL_TYPE (TillReportPage, till_report_page, ADW_TYPE_BIN)
+
+/* A sale of the list: what its row shows, kept in the model so that a recycled row widget
+ * shows the right sale (and a Void tapped once stays armed on its own sale). */
+struct _TillReportRow
+{
+  GObject   parent_instance;
+  gint64    sale_id;
+  gchar    *title;
+  gchar    *subtitle;
+  gchar    *amount;
+  gboolean  voidable;
+  gboolean  voided;
+  gboolean  armed;
+};
+
+G_DEFINE_FINAL_TYPE (TillReportRow, till_report_row, G_TYPE_OBJECT)
+
+static void
+till_report_row_finalize (GObject *object)
+{
+  TillReportRow *row = TILL_REPORT_ROW (object);
+
+  g_free (row->title);
+  g_free (row->subtitle);
+  g_free (row->amount);
+  G_OBJECT_CLASS (till_report_row_parent_class)->finalize (object);
+}
+
+static void
+till_report_row_class_init (TillReportRowClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = till_report_row_finalize;
+}
+
+static void
+till_report_row_init (TillReportRow *row)
+{
+}
+
+gint64
+till_report_row_get_sale_id (TillReportRow *row)
+{
+  g_return_val_if_fail (TILL_IS_REPORT_ROW (row), 0);
+  return row->sale_id;
+}
+
+const char *
+till_report_row_get_title (TillReportRow *row)
+{
+  g_return_val_if_fail (TILL_IS_REPORT_ROW (row), NULL);
+  return row->title;
+}
+
+gboolean
+till_report_row_get_voided (TillReportRow *row)
+{
+  g_return_val_if_fail (TILL_IS_REPORT_ROW (row), FALSE);
+  return row->voided;
+}
 
 /* Rows */
 
@@ -317,23 +378,99 @@ static void
 void_clicked_cb (GtkButton      *button,
                  TillReportPage *self)
 {
-  gint64 id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "sale"));
+  TillReportRow *row = g_object_get_data (G_OBJECT (button), "row");
   g_autoptr(GError) error = NULL;
 
+  if (row == NULL)
+    return;
   /* A void is the merchant's, in the merchant area: a second tap confirms, no dialog. */
-  if (g_object_get_data (G_OBJECT (button), "armed") == NULL)
+  if (!row->armed)
     {
-      g_object_set_data (G_OBJECT (button), "armed", GINT_TO_POINTER (1));
+      row->armed = TRUE;
       gtk_button_set_label (button, _("Tap again to void"));
       gtk_widget_add_css_class (GTK_WIDGET (button), "destructive-action");
       return;
     }
-  if (!till_sales_book_void (self->book, id, 0, &error))
+  if (!till_sales_book_void (self->book, row->sale_id, 0, &error))
     {
       show_error (self, error->message);
       return;
     }
   till_report_page_refresh (self);
+}
+
+/* The list's rows: time, method and number over the items; the amount; Void or "Voided". */
+static void
+sale_setup_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               TillReportPage           *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 16);
+  GtkWidget *text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *title = gtk_label_new (NULL);
+  GtkWidget *subtitle = gtk_label_new (NULL);
+  GtkWidget *amount = gtk_label_new (NULL);
+  GtkWidget *voided = gtk_label_new (C_("sale", "Voided"));
+  GtkWidget *button = gtk_button_new_with_label (C_("button", "Void"));
+
+  gtk_widget_set_hexpand (text, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_label_set_wrap (GTK_LABEL (subtitle), TRUE);
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_widget_add_css_class (amount, "numeric");
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "report-void");
+  gtk_widget_set_name (button, "void");
+  g_signal_connect (button, "clicked", G_CALLBACK (void_clicked_cb), self);
+  gtk_box_append (GTK_BOX (text), title);
+  gtk_box_append (GTK_BOX (text), subtitle);
+  gtk_box_append (GTK_BOX (box), text);
+  gtk_box_append (GTK_BOX (box), amount);
+  gtk_box_append (GTK_BOX (box), voided);
+  gtk_box_append (GTK_BOX (box), button);
+  gtk_widget_add_css_class (box, "report-row");
+  gtk_list_item_set_child (item, box);
+  gtk_list_item_set_activatable (item, FALSE);
+}
+
+static void
+sale_bind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              TillReportPage           *self)
+{
+  TillReportRow *row = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *text = gtk_widget_get_first_child (box);
+  GtkWidget *amount = gtk_widget_get_next_sibling (text);
+  GtkWidget *voided = gtk_widget_get_next_sibling (amount);
+  GtkWidget *button = gtk_widget_get_next_sibling (voided);
+
+  gtk_label_set_text (GTK_LABEL (gtk_widget_get_first_child (text)), row->title);
+  gtk_label_set_text (GTK_LABEL (gtk_widget_get_last_child (text)), row->subtitle);
+  gtk_label_set_text (GTK_LABEL (amount), row->amount);
+  gtk_widget_set_visible (voided, row->voided);
+  gtk_widget_set_visible (button, row->voidable && !row->voided);
+  gtk_button_set_label (GTK_BUTTON (button), row->armed ? _("Tap again to void") : C_("button", "Void"));
+  if (row->armed)
+    gtk_widget_add_css_class (button, "destructive-action");
+  else
+    gtk_widget_remove_css_class (button, "destructive-action");
+  if (row->voided)
+    gtk_widget_add_css_class (box, "dim-label");
+  else
+    gtk_widget_remove_css_class (box, "dim-label");
+  g_object_set_data (G_OBJECT (button), "row", row);
+}
+
+static void
+sale_unbind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                TillReportPage           *self)
+{
+  GtkWidget *button = gtk_widget_get_last_child (gtk_list_item_get_child (item));
+
+  g_object_set_data (G_OBJECT (button), "row", NULL);
 }
 
 static gchar *
@@ -353,44 +490,62 @@ sale_items (const TillBookSale *sale)
   return g_string_free (g_steal_pointer (&items), FALSE);
 }
 
+/* Where a wallet sale of the book stands, by the provider's reference: the receipt's sale
+ * number followed to its settlement. */
+static const char *
+sale_state (GHashTable         *by_ref,
+            const TillBookSale *sale)
+{
+  const TillProviderSale *found = sale->provider_ref ? g_hash_table_lookup (by_ref, sale->provider_ref) : NULL;
+
+  if (found == NULL)
+    return NULL;
+  return found->state_name ? found->state_name : settlement_name (found->settlement);
+}
+
 static void
 fill_sales (TillReportPage *self)
 {
-  clear_list (self->sales_list);
+  g_autoptr(GHashTable) by_ref = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; self->wallet != NULL && i < self->wallet->len; i++)
+    {
+      TillProviderSale *found = self->wallet->pdata[i];
+
+      if (found->provider_ref != NULL)
+        g_hash_table_insert (by_ref, found->provider_ref, found);
+    }
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (g_object_unref);
+
   for (guint i = 0; i < self->sales->len; i++)
     {
       const TillBookSale *sale = self->sales->pdata[i];
+      const char *state = sale_state (by_ref, sale);
+      g_autoptr(TillReportRow) row = g_object_new (TILL_TYPE_REPORT_ROW, NULL);
       g_autofree gchar *clock = clock_text (sale->time);
-      g_autofree gchar *amount = till_format_amount (sale->amount, sale->currency);
-      g_autofree gchar *items = sale_items (sale);
+      g_autofree gchar *what = sale_items (sale);
       g_autofree gchar *number = sale->reference ? g_strdup (sale->reference)
                                                  /* Translators: a cash sale's number in the day's book */
                                                  : g_strdup_printf (_("No. %" G_GINT64_FORMAT), sale->id);
-      g_autofree gchar *title = g_strdup_printf ("%s · %s · %s", clock, sale->method_name, number);
-      GtkWidget *row = add_row (self->sales_list, title, items, amount);
 
-      gtk_widget_set_name (row, "sale");
-      if (sale->voided)
-        {
-          GtkWidget *voided = gtk_label_new (C_("sale", "Voided"));
-
-          gtk_widget_add_css_class (row, "dim-label");
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row), voided);
-        }
-      else if (g_strcmp0 (sale->method, "cash") == 0)
-        {
-          GtkWidget *button = gtk_button_new_with_label (C_("button", "Void"));
-
-          gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-          gtk_widget_add_css_class (button, "report-void");
-          gtk_widget_set_name (button, "void");
-          g_object_set_data (G_OBJECT (button), "sale", GSIZE_TO_POINTER ((gsize) sale->id));
-          g_signal_connect (button, "clicked", G_CALLBACK (void_clicked_cb), self);
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
-        }
+      row->sale_id = sale->id;
+      row->title = g_strdup_printf ("%s · %s · %s", clock, sale->method_name, number);
+      row->subtitle = state ? g_strdup_printf ("%s · %s", state, what) : g_strdup (what);
+      row->amount = till_format_amount (sale->amount, sale->currency);
+      row->voided = sale->voided;
+      /* A wallet sale is the payer's money at the acquirer: only cash is voided here. */
+      row->voidable = g_strcmp0 (sale->method, "cash") == 0;
+      g_ptr_array_add (rows, g_steal_pointer (&row));
     }
-  if (self->sales->len == 0)
-    add_row (self->sales_list, _("No sales on this day."), NULL, "");
+  /* One change for the list view, not one per sale. */
+  g_list_store_splice (self->rows, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rows)), rows->pdata, rows->len);
+}
+
+GListModel *
+till_report_page_get_sales (TillReportPage *self)
+{
+  g_return_val_if_fail (TILL_IS_REPORT_PAGE (self), NULL);
+  return G_LIST_MODEL (self->rows);
 }
 
 static void
@@ -506,7 +661,11 @@ wallet_listed_cb (GObject      *source,
     for (guint i = 0; i < sales->len; i++)
       g_ptr_array_add (self->wallet, g_steal_pointer (&sales->pdata[i]));
   if (--self->wallet_pending == 0)
-    fill_cash_and_wallet (self);
+    {
+      fill_cash_and_wallet (self);
+      if (self->sales != NULL)
+        fill_sales (self);
+    }
 }
 
 static void
@@ -848,7 +1007,9 @@ till_report_page_set_book (TillReportPage *self,
   g_return_if_fail (TILL_IS_REPORT_PAGE (self));
 
   g_set_object (&self->book, book);
-  till_report_page_show_day (self, NULL);
+  /* Read when shown (map), not at every start. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    till_report_page_show_day (self, NULL);
 }
 
 void
@@ -887,6 +1048,7 @@ till_report_page_finalize (GObject *object)
   TillReportPage *self = TILL_REPORT_PAGE (object);
 
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->rows);
   g_clear_object (&self->book);
   g_clear_pointer (&self->providers, g_ptr_array_unref);
   g_clear_pointer (&self->summary, till_book_summary_free);
@@ -921,7 +1083,8 @@ till_report_page_class_init (TillReportPageClass *klass)
   CHILD (wallet_group);
   CHILD (wallet_list);
   CHILD (categories_list);
-  CHILD (sales_list);
+  CHILD (report_stack);
+  CHILD (sales_view);
 #undef CHILD
   gtk_widget_class_bind_template_callback (widget_class, previous_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, next_clicked_cb);
@@ -932,7 +1095,20 @@ till_report_page_class_init (TillReportPageClass *klass)
 static void
 till_report_page_init (TillReportPage *self)
 {
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  self->rows = g_list_store_new (TILL_TYPE_REPORT_ROW);
+  g_signal_connect (factory, "setup", G_CALLBACK (sale_setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (sale_bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (sale_unbind_cb), self);
+  gtk_list_view_set_factory (self->sales_view, factory);
+  g_object_unref (factory);
+  {
+    g_autoptr(GtkNoSelection) model = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->rows)));
+
+    gtk_list_view_set_model (self->sales_view, GTK_SELECTION_MODEL (model));
+  }
   g_signal_connect (self, "map", G_CALLBACK (map_cb), NULL);
 }

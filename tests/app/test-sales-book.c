@@ -568,6 +568,55 @@ test_repair (void)
   g_assert_cmpuint (added, ==, 0);
 }
 
+static int
+compare_gint64 (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Figures, not checks: what the window waits for per sale (one transaction with its fsync,
+ * on the main thread before the approval shows), and what "Today" reads for a busy day. */
+static void
+test_timing (void)
+{
+  g_autofree gchar *path = book_path ("timing.db");
+  g_autoptr(TillSalesBook) book = open_book (path);
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) sales = NULL;
+  g_autoptr(TillBookSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 t = local_time (2026, 7, 4, 10, 0, 0);
+  guint n = g_test_slow () ? 2000 : 300;
+  gint64 start;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TillBookSale) sale = i % 2 ? cash_sale (t + i) : wallet_sale (t + i, "x");
+      gint64 before;
+
+      if (sale->provider_ref != NULL)
+        {
+          g_free (sale->provider_ref);
+          sale->provider_ref = g_strdup_printf ("%u", i);
+        }
+      before = g_get_monotonic_time ();
+      record (book, sale);
+      g_array_append_val (times, (gint64) { g_get_monotonic_time () - before });
+    }
+  g_array_sort (times, compare_gint64);
+  start = g_get_monotonic_time ();
+  summary = till_sales_book_summarize (book, "2026-07-04", &error);
+  sales = till_sales_book_list_day (book, "2026-07-04", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sales->len, ==, n);
+  g_test_message ("sales book on %s: record p50 %.2f ms, p99 %.2f ms (%u sales); a day of %u sales "
+                  "summarized and listed in %.1f ms", tmp_dir,
+                  g_array_index (times, gint64, n / 2) / 1000.0, g_array_index (times, gint64, n * 99 / 100) / 1000.0,
+                  n, n, (g_get_monotonic_time () - start) / 1000.0);
+}
+
 /* The export: the locale's separator and decimal mark, a currency column, formulas defused. */
 static void
 test_csv (void)
@@ -644,6 +693,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Till/SalesBook/failed-write", test_failed_write);
   g_test_add_func ("/Till/SalesBook/repair", test_repair);
   g_test_add_func ("/Till/SalesBook/csv", test_csv);
+  g_test_add_func ("/Till/SalesBook/timing", test_timing);
   rc = g_test_run ();
   if (rc == 0)
     {
