@@ -617,8 +617,8 @@ pay_done_cb (GObject      *source,
       !till_sales_record_payment (self->book, self->payment, result,
                                   till_payment_provider_get_id (TILL_PAYMENT_PROVIDER (source)), NULL))
     till_host_notify (TILL_HOST (self), _("This sale is not in the day's sales book. A wallet sale is added "
-                                     "back from the terminal at the next start; note a cash sale by hand."),
-                 FALSE);
+                                          "back from the terminal at the next start; note a cash sale by hand."),
+                      FALSE);
   if (result == NULL)
     {
       result = till_payment_result_new (FALSE, TILL_PAYMENT_MODE_CASH, "", _("Not paid"));
