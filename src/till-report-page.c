@@ -611,6 +611,9 @@ static void
 show_error (TillReportPage *self,
             const char     *message)
 {
+  /* An export may finish after the page is gone. */
+  if (self->error_label == NULL)
+    return;
   gtk_label_set_text (self->error_label, message ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
 }
