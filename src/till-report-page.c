@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "till-receipt.h"
@@ -142,10 +144,6 @@ add_row (GtkListBox *list,
   gtk_list_box_append (list, row);
   return row;
 }
-
-/* "3 sales": a macro, so that the format stays a literal that gettext and -Wformat see. */
-#define count_text(count, singular, plural) \
-  g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, singular, plural, count), count)
 
 /* Totals of several currencies are never added up: "€84.50 + £3.00". */
 static gchar *
@@ -354,7 +352,8 @@ fill_cash_and_wallet (TillReportPage *self)
     {
       const StateTotal *t = states->pdata[i];
       g_autofree gchar *amount = till_format_amount (t->amount, t->currency);
-      g_autofree gchar *count = count_text (t->count, "%u sale", "%u sales");
+      g_autofree gchar *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u sale", "%u sales", t->count),
+                                                 t->count);
 
       add_row (self->wallet_list, t->name, count, amount);
     }
@@ -526,7 +525,7 @@ fill_sales (TillReportPage *self)
       g_autofree gchar *what = sale_items (sale);
       g_autofree gchar *number = sale->reference ? g_strdup (sale->reference)
                                                  /* Translators: a cash sale's number in the day's book */
-                                                 : g_strdup_printf (_("No. %" G_GINT64_FORMAT), sale->id);
+                                                 : g_strdup_printf (_("No. %" PRId64), sale->id);
 
       row->sale_id = sale->id;
       row->title = g_strdup_printf ("%s · %s · %s", clock, sale->method_name, number);
@@ -579,15 +578,17 @@ fill_summary (TillReportPage *self)
     {
       const TillBookTotal *t = s->methods->pdata[i];
       g_autofree gchar *amount = till_format_amount (t->amount, t->currency);
-      g_autofree gchar *count = count_text (t->count, "%u sale", "%u sales");
+      g_autofree gchar *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u sale", "%u sales", t->count),
+                                                 t->count);
 
       add_row (self->methods_list, t->label, count, amount);
     }
   if (s->n_voids > 0)
     {
       g_autofree gchar *amount = totals_text (s->voids);
-      g_autofree gchar *count = count_text (s->n_voids, "%u sale, left out of the totals",
-                                            "%u sales, left out of the totals");
+      g_autofree gchar *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u sale, left out of the totals",
+                                                              "%u sales, left out of the totals", s->n_voids),
+                                                 s->n_voids);
 
       add_row (self->methods_list, _("Voided"), count, amount);
     }
@@ -599,7 +600,8 @@ fill_summary (TillReportPage *self)
     {
       const TillBookTotal *t = s->categories->pdata[i];
       g_autofree gchar *amount = till_format_amount (t->amount, t->currency);
-      g_autofree gchar *count = count_text (t->count, "%u item", "%u items");
+      g_autofree gchar *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u item", "%u items", t->count),
+                                                 t->count);
 
       add_row (self->categories_list, *t->label ? t->label : _("No category"), count, amount);
     }

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -742,7 +743,7 @@ till_sales_book_void (TillSalesBook  *self,
   if (rc == SQLITE_DONE)
     {
       g_set_error (error, TILL_SALES_BOOK_ERROR, TILL_SALES_BOOK_ERROR_NOT_FOUND,
-                   _("There is no sale %" G_GINT64_FORMAT " in the sales book."), id);
+                   _("There is no sale %" PRId64 " in the sales book."), id);
       return FALSE;
     }
   if (rc != SQLITE_ROW)
