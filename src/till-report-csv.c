@@ -37,7 +37,8 @@ till_report_csv_amount (guint64     amount,
     scale *= 10;
   if (exponent == 0)
     return g_strdup_printf ("%" G_GUINT64_FORMAT, amount);
-  return g_strdup_printf ("%" G_GUINT64_FORMAT "%s%0*" G_GUINT64_FORMAT, amount / scale, decimal_mark,
+  return g_strdup_printf ("%" G_GUINT64_FORMAT "%s%0*" G_GUINT64_FORMAT,
+                          amount / scale, decimal_mark,
                           (int) exponent, amount % scale);
 }
 
@@ -110,7 +111,8 @@ till_report_csv_build (GPtrArray  *sales,
       g_autofree gchar *date = when ? g_date_time_format (when, "%Y-%m-%d") : g_strdup ("");
       g_autofree gchar *clock = when ? g_date_time_format (when, "%H:%M:%S") : g_strdup ("");
       g_autofree gchar *items = sale_items (sale);
-      g_autofree gchar *amount = till_report_csv_amount (sale->amount, sale->currency, decimal_mark);
+      g_autofree gchar *amount = till_report_csv_amount (sale->amount, sale->currency,
+                                                         decimal_mark);
       const char *cells[] = {
         id, date, clock, sale->day, sale->method_name, sale->reference ? sale->reference : "",
         items, amount, sale->currency, sale->voided ? _("yes") : "",

@@ -250,7 +250,8 @@ wallet_states (TillReportPage *self,
         g_free (key);
       total->count++;
       total->amount += sale->amount;
-      if (sale->settlement == TILL_SETTLEMENT_PENDING || sale->settlement == TILL_SETTLEMENT_DECLINED ||
+      if (sale->settlement == TILL_SETTLEMENT_PENDING ||
+          sale->settlement == TILL_SETTLEMENT_DECLINED ||
           sale->settlement == TILL_SETTLEMENT_UNKNOWN)
         sum = at_risk;
       else if (sale->settlement == TILL_SETTLEMENT_COLLECTED_OTHERWISE)
@@ -293,7 +294,11 @@ day_currencies (TillReportPage *self)
   GPtrArray *currencies = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; self->summary != NULL && i < self->summary->totals->len; i++)
-    g_ptr_array_add (currencies, g_strdup (((TillBookTotal *) self->summary->totals->pdata[i])->currency));
+    {
+      const TillBookTotal *total = self->summary->totals->pdata[i];
+
+      g_ptr_array_add (currencies, g_strdup (total->currency));
+    }
   for (guint i = 0; self->wallet != NULL && i < self->wallet->len; i++)
     {
       const char *currency = ((TillProviderSale *) self->wallet->pdata[i])->currency;
@@ -365,7 +370,8 @@ fill_cash_and_wallet (TillReportPage *self)
 
       gtk_widget_add_css_class (row, "heading");
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->wallet_group), self->wallet != NULL && self->wallet->len > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->wallet_group),
+                          self->wallet != NULL && self->wallet->len > 0);
 }
 
 /* Sales and voids */
@@ -450,7 +456,8 @@ sale_bind_cb (GtkSignalListItemFactory *factory,
   gtk_label_set_text (GTK_LABEL (amount), row->amount);
   gtk_widget_set_visible (voided, row->voided);
   gtk_widget_set_visible (button, row->voidable && !row->voided);
-  gtk_button_set_label (GTK_BUTTON (button), row->armed ? _("Tap again to void") : C_("button", "Void"));
+  gtk_button_set_label (GTK_BUTTON (button),
+                        row->armed ? _("Tap again to void") : C_("button", "Void"));
   if (row->armed)
     gtk_widget_add_css_class (button, "destructive-action");
   else
@@ -495,8 +502,10 @@ static const char *
 sale_state (GHashTable         *by_ref,
             const TillBookSale *sale)
 {
-  const TillProviderSale *found = sale->provider_ref ? g_hash_table_lookup (by_ref, sale->provider_ref) : NULL;
+  const TillProviderSale *found = NULL;
 
+  if (sale->provider_ref != NULL)
+    found = g_hash_table_lookup (by_ref, sale->provider_ref);
   if (found == NULL)
     return NULL;
   return found->state_name ? found->state_name : settlement_name (found->settlement);
@@ -523,9 +532,13 @@ fill_sales (TillReportPage *self)
       g_autoptr(TillReportRow) row = g_object_new (TILL_TYPE_REPORT_ROW, NULL);
       g_autofree gchar *clock = clock_text (sale->time);
       g_autofree gchar *what = sale_items (sale);
-      g_autofree gchar *number = sale->reference ? g_strdup (sale->reference)
-                                                 /* Translators: a cash sale's number in the day's book */
-                                                 : g_strdup_printf (_("No. %" PRId64), sale->id);
+      g_autofree gchar *number = NULL;
+
+      if (sale->reference != NULL)
+        number = g_strdup (sale->reference);
+      else
+        /* Translators: a cash sale's number in the day's book */
+        number = g_strdup_printf (_("No. %" PRId64), sale->id);
 
       row->sale_id = sale->id;
       row->title = g_strdup_printf ("%s · %s · %s", clock, sale->method_name, number);
@@ -537,7 +550,8 @@ fill_sales (TillReportPage *self)
       g_ptr_array_add (rows, g_steal_pointer (&row));
     }
   /* One change for the list view, not one per sale. */
-  g_list_store_splice (self->rows, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rows)), rows->pdata, rows->len);
+  g_list_store_splice (self->rows, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rows)),
+                       rows->pdata, rows->len);
 }
 
 GListModel *
@@ -635,7 +649,8 @@ update_day_label (TillReportPage *self)
   pretty = date ? g_date_time_format (date, _("%A %-d %B %Y")) : g_strdup (self->day);
   if (g_strcmp0 (today, self->day) == 0)
     {
-      /* Translators: the report's heading for the current business day, "Today, Monday 30 November 2026" */
+      /* Translators: the report's heading for the current business day,
+       * "Today, Monday 30 November 2026" */
       g_autofree gchar *text = g_strdup_printf (_("Today, %s"), pretty);
 
       gtk_label_set_text (self->day_label, text);
@@ -660,8 +675,8 @@ wallet_listed_cb (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   if (sales == NULL)
-    g_debug ("%s could not list its sales: %s", till_payment_provider_get_id (TILL_PAYMENT_PROVIDER (source)),
-             error->message);
+    g_debug ("%s could not list its sales: %s",
+             till_payment_provider_get_id (TILL_PAYMENT_PROVIDER (source)), error->message);
   else
     for (guint i = 0; i < sales->len; i++)
       g_ptr_array_add (self->wallet, g_steal_pointer (&sales->pdata[i]));
@@ -690,8 +705,8 @@ request_wallet (TillReportPage *self)
       if (!till_payment_provider_can_list_sales (provider))
         continue;
       self->wallet_pending++;
-      till_payment_provider_list_sales_async (provider, start, end, self->cancellable, wallet_listed_cb,
-                                              g_object_ref (self));
+      till_payment_provider_list_sales_async (provider, start, end, self->cancellable,
+                                              wallet_listed_cb, g_object_ref (self));
     }
 }
 
@@ -904,8 +919,9 @@ begin_print_cb (GtkPrintOperation *operation,
 {
   g_auto(GStrv) lines = g_strsplit (self->print_text, "\n", -1);
   int per_page = print_lines_per_page (context);
+  int n_lines = (int) g_strv_length (lines);
 
-  gtk_print_operation_set_n_pages (operation, MAX (1, ((int) g_strv_length (lines) + per_page - 1) / per_page));
+  gtk_print_operation_set_n_pages (operation, MAX (1, (n_lines + per_page - 1) / per_page));
 }
 
 static void
@@ -979,8 +995,9 @@ export_response_cb (GtkNativeDialog *dialog,
       till_report_csv_locale (&separator, &decimal_mark);
       csv = till_report_csv_build (self->sales, separator, decimal_mark);
       bytes = g_bytes_new_take (csv, strlen (csv));
-      g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
-                                           NULL, export_written_cb, g_object_ref (self));
+      g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
+                                           G_FILE_CREATE_REPLACE_DESTINATION, NULL,
+                                           export_written_cb, g_object_ref (self));
     }
   g_clear_object (&self->chooser);
 }
@@ -997,7 +1014,8 @@ export_clicked_cb (TillReportPage *self)
   /* The file chooser portal: the one window of another app that the kiosk shows. */
   self->chooser = gtk_file_chooser_native_new (_("Export the day's sales"),
                                                GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
+                                               _("_Cancel"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
   g_signal_connect (self->chooser, "response", G_CALLBACK (export_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
@@ -1073,7 +1091,8 @@ till_report_page_class_init (TillReportPageClass *klass)
   object_class->dispose = till_report_page_dispose;
   object_class->finalize = till_report_page_finalize;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tillpos/Till/till-report-page.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/tillpos/Till/till-report-page.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, TillReportPage, name)
   CHILD (previous_button);
   CHILD (next_button);
@@ -1111,7 +1130,8 @@ till_report_page_init (TillReportPage *self)
   gtk_list_view_set_factory (self->sales_view, factory);
   g_object_unref (factory);
   {
-    g_autoptr(GtkNoSelection) model = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->rows)));
+    GListModel *rows = G_LIST_MODEL (self->rows);
+    g_autoptr(GtkNoSelection) model = gtk_no_selection_new (g_object_ref (rows));
 
     gtk_list_view_set_model (self->sales_view, GTK_SELECTION_MODEL (model));
   }

@@ -95,10 +95,12 @@ book_fail (TillSalesBook  *self,
   if (code == TILL_SALES_BOOK_ERROR_CORRUPT)
     g_set_error (error, TILL_SALES_BOOK_ERROR, code,
                  /* Translators: %s is a file name, then SQLite's own words */
-                 _("The sales book %s is damaged or is not a sales book (%s)."), self->path, detail);
+                 _("The sales book %s is damaged or is not a sales book (%s)."),
+                 self->path, detail);
   else
     g_set_error (error, TILL_SALES_BOOK_ERROR, code,
-                 /* Translators: "The sales book could not be written (recording the sale: disk I/O error)." */
+                 /* Translators: the statement, then SQLite's own words:
+                  * "The sales book could not be read or written (COMMIT: disk I/O error)." */
                  _("The sales book could not be read or written (%s: %s)."), what, detail);
   return FALSE;
 }
@@ -363,7 +365,8 @@ book_prepare_schema (TillSalesBook  *self,
   /* Version 0: a new file. (Later versions migrate here, one step per version.) */
   {
     g_auto_stmt stmt = NULL;
-    g_autofree gchar *pragmas = g_strdup_printf ("PRAGMA application_id = %d; PRAGMA user_version = %d;",
+    g_autofree gchar *pragmas = g_strdup_printf ("PRAGMA application_id = %d; "
+                                                 "PRAGMA user_version = %d;",
                                                  BOOK_APPLICATION_ID, BOOK_VERSION);
     int rc;
 
@@ -582,7 +585,8 @@ book_find_reference (TillSalesBook  *self,
                      gint64         *id,
                      GError        **error)
 {
-  g_auto_stmt stmt = book_prepare (self, "SELECT id FROM sales WHERE method = ?1 AND provider_ref = ?2", error);
+  g_auto_stmt stmt = book_prepare (self, "SELECT id FROM sales "
+                                         "WHERE method = ?1 AND provider_ref = ?2", error);
   int rc;
 
   *id = 0;
@@ -633,7 +637,8 @@ book_insert (TillSalesBook  *self,
   sqlite3_bind_int64 (insert, 1, sale->time);
   sqlite3_bind_text (insert, 2, sale->day, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (insert, 3, sale->method, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (insert, 4, sale->method_name ? sale->method_name : sale->method, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (insert, 4, sale->method_name ? sale->method_name : sale->method, -1,
+                     SQLITE_TRANSIENT);
   sqlite3_bind_int (insert, 5, sale->mode);
   sqlite3_bind_int64 (insert, 6, (sqlite3_int64) sale->amount);
   sqlite3_bind_text (insert, 7, sale->currency, -1, SQLITE_TRANSIENT);
@@ -804,7 +809,7 @@ till_sales_book_list_day (TillSalesBook  *self,
                           const char     *day,
                           GError        **error)
 {
-  g_autoptr(GPtrArray) sales = g_ptr_array_new_with_free_func ((GDestroyNotify) till_book_sale_free);
+  g_autoptr(GPtrArray) sales = NULL;
   g_auto_stmt stmt = NULL;
   g_auto_stmt lines = NULL;
   int rc;
@@ -812,6 +817,7 @@ till_sales_book_list_day (TillSalesBook  *self,
   g_return_val_if_fail (TILL_IS_SALES_BOOK (self), NULL);
   g_return_val_if_fail (day != NULL, NULL);
 
+  sales = g_ptr_array_new_with_free_func ((GDestroyNotify) till_book_sale_free);
   stmt = book_prepare (self,
                        "SELECT s.id, s.time, s.day, s.method, s.method_name, s.mode, s.amount, s.currency, "
                        "s.provider_ref, s.reference, s.repaired, v.time FROM sales s "

@@ -35,12 +35,14 @@ till_sales_record_open_book (GSettings  *settings,
     {
       g_warning ("No sales book: %s", error->message);
       if (notice != NULL)
-        *notice = g_strdup_printf (_("The day's sales book could not be opened: %s"), error->message);
+        *notice = g_strdup_printf (_("The day's sales book could not be opened: %s"),
+                                   error->message);
       return NULL;
     }
   if (aside != NULL && notice != NULL)
     /* Translators: %s is the file the damaged book was moved to */
-    *notice = g_strdup_printf (_("The sales book was damaged: it was kept as %s and a new one started."), aside);
+    *notice = g_strdup_printf (_("The sales book was damaged: it was kept as %s and a new one started."),
+                               aside);
   if (settings != NULL)
     g_settings_bind (settings, "day-starts-at", book, "day-starts-at", G_SETTINGS_BIND_GET);
   return book;
@@ -71,7 +73,8 @@ till_sales_record_from_payment (TillPayment             *payment,
 
       till_payment_get_line (payment, i, &name, &category, &quantity, &amount);
       /* A payment carries each line's total; the unit price is what one of them cost. */
-      till_book_sale_add_line (sale, name, category, quantity, quantity ? amount / quantity : amount, amount);
+      till_book_sale_add_line (sale, name, category, quantity,
+                               quantity ? amount / quantity : amount, amount);
     }
   return sale;
 }

@@ -73,7 +73,9 @@ offauth_provider_sales_run (OffauthService   *service,
                             GError          **error)
 {
   ListSales *list = data;
-  g_autoptr(GArray) infos = offauth_terminal_list_sales (terminal, FALSE, OFFAUTH_SALE_WAITING, error);
+  g_autoptr(GArray) infos = NULL;
+
+  infos = offauth_terminal_list_sales (terminal, FALSE, OFFAUTH_SALE_WAITING, error);
 
   if (infos == NULL)
     return FALSE;
@@ -93,7 +95,8 @@ offauth_provider_sales_run (OffauthService   *service,
       sale->time = (gint64) info->time;
       sale->amount = info->amount;
       sale->currency = g_strndup (info->currency, 3);
-      sale->mode = info->mode == OFFAUTH_MODE_ONLINE ? TILL_PAYMENT_MODE_ONLINE : TILL_PAYMENT_MODE_OFFLINE;
+      sale->mode = info->mode == OFFAUTH_MODE_ONLINE ? TILL_PAYMENT_MODE_ONLINE
+                                                     : TILL_PAYMENT_MODE_OFFLINE;
       sale->settlement = offauth_provider_sales_settlement (info->state, &name);
       sale->state_name = g_strdup (name);
       g_ptr_array_add (list->sales, sale);
@@ -102,7 +105,9 @@ offauth_provider_sales_run (OffauthService   *service,
 }
 
 /* Listing is never urgent: a sale goes first. */
-static const OffauthServiceCall list_sales_call = { OFFAUTH_WORKER_BACKGROUND, offauth_provider_sales_run };
+static const OffauthServiceCall list_sales_call = {
+  OFFAUTH_WORKER_BACKGROUND, offauth_provider_sales_run
+};
 
 /* The service's call path wants the service as its task's source; the caller's task is the
  * provider's. */
@@ -118,7 +123,8 @@ offauth_provider_sales_listed_cb (GObject      *source,
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, g_steal_pointer (&list->sales), (GDestroyNotify) g_ptr_array_unref);
+    g_task_return_pointer (task, g_steal_pointer (&list->sales),
+                           (GDestroyNotify) g_ptr_array_unref);
 }
 
 void
@@ -145,7 +151,8 @@ GPtrArray *
 offauth_provider_sales_list_finish (GAsyncResult  *result,
                                     GError       **error)
 {
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == offauth_provider_sales_list_async, NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == offauth_provider_sales_list_async,
+                        NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
