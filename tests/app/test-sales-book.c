@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <glib/gstdio.h>
 
+#include "fake-provider.h"
 #include "till-report-csv.h"
 #include "till-sales-book.h"
 #include "till-sales-record.h"
@@ -422,100 +423,6 @@ test_failed_write (void)
   }
 }
 
-/* A provider that remembers two approved sales, one of which the book missed. */
-
-#define TEST_TYPE_PROVIDER (test_provider_get_type ())
-G_DECLARE_FINAL_TYPE (TestProvider, test_provider, TEST, PROVIDER, GObject)
-
-struct _TestProvider
-{
-  GObject parent_instance;
-};
-
-static void test_provider_iface_init (TillPaymentProviderInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (TestProvider, test_provider, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (TILL_TYPE_PAYMENT_PROVIDER, test_provider_iface_init))
-
-static gint64 test_provider_time;
-
-static void
-test_provider_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
-{
-  g_value_set_object (value, NULL);
-}
-
-static void
-test_provider_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
-{
-}
-
-static void
-test_provider_class_init (TestProviderClass *klass)
-{
-  G_OBJECT_CLASS (klass)->get_property = test_provider_get_property;
-  G_OBJECT_CLASS (klass)->set_property = test_provider_set_property;
-  g_object_class_override_property (G_OBJECT_CLASS (klass), 1, "host");
-}
-
-static void
-test_provider_init (TestProvider *self)
-{
-}
-
-static const char *
-test_provider_get_id (TillPaymentProvider *provider)
-{
-  return "offauth";
-}
-
-static const char *
-test_provider_get_name (TillPaymentProvider *provider)
-{
-  return "Wallet";
-}
-
-static void
-test_provider_list_sales_async (TillPaymentProvider *provider, gint64 since, gint64 until,
-                                GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
-  GPtrArray *sales = g_ptr_array_new_with_free_func ((GDestroyNotify) till_provider_sale_free);
-
-  for (guint i = 0; i < 2; i++)
-    {
-      TillProviderSale *sale = till_provider_sale_new ();
-
-      sale->provider_ref = g_strdup_printf ("%u", 40 + i);
-      sale->reference = g_strdup_printf ("Sale %u", 40 + i);
-      sale->time = test_provider_time + i;
-      sale->amount = 700 + i;
-      sale->currency = g_strdup ("EUR");
-      sale->mode = TILL_PAYMENT_MODE_OFFLINE;
-      sale->settlement = i == 0 ? TILL_SETTLEMENT_SETTLED : TILL_SETTLEMENT_COLLECTED_OTHERWISE;
-      if (sale->time >= since && sale->time < until)
-        g_ptr_array_add (sales, sale);
-      else
-        till_provider_sale_free (sale);
-    }
-  g_task_return_pointer (task, sales, (GDestroyNotify) g_ptr_array_unref);
-}
-
-static GPtrArray *
-test_provider_list_sales_finish (TillPaymentProvider *provider, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-test_provider_iface_init (TillPaymentProviderInterface *iface)
-{
-  iface->get_id = test_provider_get_id;
-  iface->get_name = test_provider_get_name;
-  iface->list_sales_async = test_provider_list_sales_async;
-  iface->list_sales_finish = test_provider_list_sales_finish;
-}
-
 static void
 repaired_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -539,11 +446,15 @@ test_repair (void)
   g_autofree gchar *today = till_sales_book_business_day (book, now);
   g_autoptr(GError) error = NULL;
   guint added = G_MAXUINT;
+  gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
+  FakeProvider *wallet = fake_provider_new ();
 
-  test_provider_time = g_get_real_time () / G_USEC_PER_SEC;
-  known = wallet_sale (test_provider_time, "40");
+  /* The terminal approved two sales; the book missed the second. */
+  fake_provider_add_sale (wallet, "40", now_s, 700, TILL_SETTLEMENT_SETTLED, NULL);
+  fake_provider_add_sale (wallet, "41", now_s + 1, 701, TILL_SETTLEMENT_COLLECTED_OTHERWISE, NULL);
+  known = wallet_sale (now_s, "40");
   record (book, known);
-  g_ptr_array_add (providers, g_object_new (TEST_TYPE_PROVIDER, NULL));
+  g_ptr_array_add (providers, wallet);
   till_sales_record_repair_async (book, providers, NULL, repaired_cb, &added);
   while (added == G_MAXUINT)
     g_main_context_iteration (NULL, TRUE);
