@@ -70,23 +70,6 @@ append_cell (GString    *csv,
   g_string_append (csv, last ? "\r\n" : (char[]) { separator, '\0' });
 }
 
-static gchar *
-sale_items (const TillBookSale *sale)
-{
-  g_autoptr(GString) items = g_string_new (NULL);
-
-  for (guint i = 0; i < sale->lines->len; i++)
-    {
-      const TillBookLine *line = sale->lines->pdata[i];
-
-      if (i > 0)
-        g_string_append (items, "; ");
-      /* Translators: one item of a sale in the CSV export, "2 × Beer" */
-      g_string_append_printf (items, _("%u × %s"), line->quantity, line->name);
-    }
-  return g_string_free (g_steal_pointer (&items), FALSE);
-}
-
 gchar *
 till_report_csv_build (GPtrArray  *sales,
                        char        separator,
@@ -110,7 +93,7 @@ till_report_csv_build (GPtrArray  *sales,
       g_autofree gchar *id = g_strdup_printf ("%" G_GINT64_FORMAT, sale->id);
       g_autofree gchar *date = when ? g_date_time_format (when, "%Y-%m-%d") : g_strdup ("");
       g_autofree gchar *clock = when ? g_date_time_format (when, "%H:%M:%S") : g_strdup ("");
-      g_autofree gchar *items = sale_items (sale);
+      g_autofree gchar *items = till_book_sale_dup_items (sale, "; ");
       g_autofree gchar *amount = till_report_csv_amount (sale->amount, sale->currency,
                                                          decimal_mark);
       const char *cells[] = {

@@ -479,23 +479,6 @@ sale_unbind_cb (GtkSignalListItemFactory *factory,
   g_object_set_data (G_OBJECT (button), "row", NULL);
 }
 
-static gchar *
-sale_items (const TillBookSale *sale)
-{
-  g_autoptr(GString) items = g_string_new (NULL);
-
-  for (guint i = 0; i < sale->lines->len; i++)
-    {
-      const TillBookLine *line = sale->lines->pdata[i];
-
-      if (i > 0)
-        g_string_append (items, ", ");
-      /* Translators: one item of a sale in the day's list, "2 × Beer" */
-      g_string_append_printf (items, _("%u × %s"), line->quantity, line->name);
-    }
-  return g_string_free (g_steal_pointer (&items), FALSE);
-}
-
 /* Where a wallet sale of the book stands, by the provider's reference: the receipt's sale
  * number followed to its settlement. */
 static const char *
@@ -531,7 +514,7 @@ fill_sales (TillReportPage *self)
       const char *state = sale_state (by_ref, sale);
       g_autoptr(TillReportRow) row = g_object_new (TILL_TYPE_REPORT_ROW, NULL);
       g_autofree gchar *clock = clock_text (sale->time);
-      g_autofree gchar *what = sale_items (sale);
+      g_autofree gchar *what = till_book_sale_dup_items (sale, ", ");
       g_autofree gchar *number = NULL;
 
       if (sale->reference != NULL)

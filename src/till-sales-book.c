@@ -194,6 +194,26 @@ till_book_sale_add_line (TillBookSale *sale,
   g_ptr_array_add (sale->lines, line);
 }
 
+gchar *
+till_book_sale_dup_items (const TillBookSale *sale,
+                          const char         *separator)
+{
+  g_autoptr(GString) items = g_string_new (NULL);
+
+  g_return_val_if_fail (sale != NULL, NULL);
+
+  for (guint i = 0; i < sale->lines->len; i++)
+    {
+      const TillBookLine *line = sale->lines->pdata[i];
+
+      if (i > 0)
+        g_string_append (items, separator);
+      /* Translators: one item of a sale in the day's list and the export, "2 × Beer" */
+      g_string_append_printf (items, _("%u × %s"), line->quantity, line->name);
+    }
+  return g_string_free (g_steal_pointer (&items), FALSE);
+}
+
 void
 till_book_sale_free (TillBookSale *sale)
 {

@@ -62,6 +62,9 @@ void          till_book_sale_add_line  (TillBookSale *sale,
                                         guint         quantity,
                                         guint64       unit_price,
                                         guint64       amount);
+/* "2 × Beer, 1 × Water", with `separator` between the lines. */
+gchar        *till_book_sale_dup_items (const TillBookSale *sale,
+                                        const char         *separator);
 void          till_book_sale_free      (TillBookSale *sale);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillBookSale, till_book_sale_free)
