@@ -15,6 +15,8 @@
 #include "till-notifier.h"
 #include "till-pin.h"
 #include "till-receipt.h"
+#include "till-report-page.h"
+#include "till-sales-record.h"
 #include "till-sell-layout.h"
 #include "till-window.h"
 #include "till-wrap-box.h"
@@ -74,7 +76,7 @@ struct _TillWindow
   GtkButton           *quit_button;
   GtkButton           *lock_button;
   GtkStack            *merchant_pages;
-  AdwStatusPage       *today_page;
+  TillReportPage      *today_page;
 
   GSettings           *settings;
   TillCatalog         *catalog;
@@ -114,9 +116,8 @@ struct _TillWindow
   gboolean             may_close;
   guint                inhibit_cookie;
 
-  /* Today, in this session */
-  guint                n_sales;
-  guint64              total_sold;
+  /* The day's sales, kept across restarts ("Today" reads it) */
+  TillSalesBook       *book;
 };
 
 static void host_iface_init (TillHostInterface *iface);
@@ -594,16 +595,7 @@ show_result (TillWindow              *self,
         self->last_receipt = till_receipt_build (self->payment, result, merchant, now);
       }
       gtk_label_set_text (self->receipt_label, self->last_receipt);
-      self->n_sales++;
-      self->total_sold += till_payment_get_amount (self->payment);
       till_cart_clear (self->cart);
-      {
-        g_autofree gchar *sold = format_amount (self, self->total_sold);
-        g_autofree gchar *desc = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u sale, %s", "%u sales, %s",
-                                                               self->n_sales),
-                                                  self->n_sales, sold);
-        adw_status_page_set_description (self->today_page, desc);
-      }
       /* What the cashier must act on (the change to hand back) stays until tapped. */
       self->result_tap_returns = TRUE;
       if (result->highlight == NULL)
@@ -638,6 +630,14 @@ pay_done_cb (GObject      *source,
       show_sell (self);
       return;
     }
+  /* Into the day's book before the approval shows. The payer paid: if the book cannot be
+   * written the sale is still shown approved, and the merchant is told. */
+  if (result != NULL && result->approved &&
+      !till_sales_record_payment (self->book, self->payment, result,
+                                  till_payment_provider_get_id (TILL_PAYMENT_PROVIDER (source)), NULL))
+    till_host_notify (TILL_HOST (self), _("This sale is not in the day's sales book. A wallet sale is added "
+                                          "back from the terminal at the next start; note a cash sale by hand."),
+                      FALSE);
   if (result == NULL)
     {
       result = till_payment_result_new (FALSE, TILL_PAYMENT_MODE_CASH, "", _("Not paid"));
@@ -1109,7 +1109,14 @@ host_add_merchant_page (TillHost   *host,
                         const char *title,
                         GtkWidget  *page)
 {
-  gtk_stack_add_titled (TILL_WINDOW (host)->merchant_pages, page, id, title);
+  /* The page scrolls as a whole: on a short screen (800x480 leaves about 200 px under the
+   * merchant bar) its headings scroll away with it instead of making the window taller than
+   * the screen. A page with a list of its own gives that list a minimum height. */
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), page);
+  gtk_stack_add_titled (TILL_WINDOW (host)->merchant_pages, scroller, id, title);
 }
 
 static void
@@ -1118,11 +1125,12 @@ host_remove_widget (TillHost  *host,
 {
   TillWindow *self = TILL_WINDOW (host);
   GtkWidget *parent = gtk_widget_get_parent (widget);
+  GtkWidget *scroller = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
 
   if (parent == GTK_WIDGET (self->status_box))
     gtk_box_remove (self->status_box, widget);
-  else if (parent == GTK_WIDGET (self->merchant_pages))
-    gtk_stack_remove (self->merchant_pages, widget);
+  else if (scroller != NULL && gtk_widget_get_parent (scroller) == GTK_WIDGET (self->merchant_pages))
+    gtk_stack_remove (self->merchant_pages, scroller);
 }
 
 static void
@@ -1400,6 +1408,18 @@ till_window_constructed (GObject *object)
 
   build_pin_pad (self);
   load_extensions (self);
+  {
+    g_autofree gchar *notice = NULL;
+
+    self->book = till_sales_record_open_book (self->settings, self->demo, &notice);
+    if (notice != NULL)
+      till_host_notify (TILL_HOST (self), notice, TRUE);
+    till_report_page_set_providers (self->today_page, self->providers);
+    till_report_page_set_book (self->today_page, self->book);
+    /* Sales a provider approved while the book could not be written come back now. */
+    if (self->book != NULL)
+      till_sales_record_repair_async (self->book, self->providers, NULL, NULL, NULL);
+  }
   show_sell (self);
 }
 
@@ -1444,6 +1464,7 @@ till_window_finalize (GObject *object)
 
   g_clear_pointer (&self->providers, g_ptr_array_unref);
   g_clear_pointer (&self->review_page, g_free);
+  g_clear_object (&self->book);
   g_clear_object (&self->settings);
   g_clear_object (&self->catalog);
   g_clear_object (&self->cart);
@@ -1495,6 +1516,7 @@ till_window_class_init (TillWindowClass *klass)
                           G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (TILL_TYPE_REPORT_PAGE);
   g_type_ensure (TILL_TYPE_SELL_LAYOUT);
   g_type_ensure (TILL_TYPE_WRAP_BOX);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tillpos/Till/till-window.ui");

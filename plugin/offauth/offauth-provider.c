@@ -15,6 +15,7 @@
 #include "offauth-pay-page.h"
 #include "offauth-plugin-private.h"
 #include "offauth-provider.h"
+#include "offauth-provider-sales.h"
 
 struct _OffauthProvider
 {
@@ -190,6 +191,26 @@ offauth_provider_get_unavailable_reason (TillPaymentProvider *provider)
 }
 
 static void
+offauth_provider_list_sales_async (TillPaymentProvider *provider,
+                                   gint64               since,
+                                   gint64               until,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  offauth_provider_sales_list_async (G_OBJECT (provider), OFFAUTH_PROVIDER (provider)->service,
+                                     since, until, cancellable, callback, user_data);
+}
+
+static GPtrArray *
+offauth_provider_list_sales_finish (TillPaymentProvider  *provider,
+                                    GAsyncResult         *result,
+                                    GError              **error)
+{
+  return offauth_provider_sales_list_finish (result, error);
+}
+
+static void
 offauth_provider_iface_init (TillPaymentProviderInterface *iface)
 {
   iface->get_unavailable_reason = offauth_provider_get_unavailable_reason;
@@ -199,4 +220,6 @@ offauth_provider_iface_init (TillPaymentProviderInterface *iface)
   iface->get_order = offauth_provider_get_order;
   iface->pay_async = offauth_provider_pay_async;
   iface->pay_finish = offauth_provider_pay_finish;
+  iface->list_sales_async = offauth_provider_list_sales_async;
+  iface->list_sales_finish = offauth_provider_list_sales_finish;
 }

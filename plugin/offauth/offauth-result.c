@@ -134,6 +134,7 @@ offauth_result_new_from_decision (const OffauthDecision *d)
                                  online ? _("Approved online") : _("Approved offline"));
   /* Translators: the sale number on the result screen and receipt */
   r->reference = g_strdup_printf (_("Sale %" PRIu64), d->sale_number);
+  r->provider_ref = g_strdup_printf ("%" PRIu64, d->sale_number);
   g_ptr_array_add (r->receipt,
                    g_strdup (online ? _("Wallet payment, approved online")
                                     : _("Wallet payment, approved offline on this kiosk")));

@@ -98,3 +98,63 @@ till_payment_provider_pay_finish (TillPaymentProvider  *self,
   g_return_val_if_fail (TILL_IS_PAYMENT_PROVIDER (self), NULL);
   return TILL_PAYMENT_PROVIDER_GET_IFACE (self)->pay_finish (self, result, error);
 }
+
+TillProviderSale *
+till_provider_sale_new (void)
+{
+  return g_new0 (TillProviderSale, 1);
+}
+
+void
+till_provider_sale_free (TillProviderSale *sale)
+{
+  if (sale == NULL)
+    return;
+  g_free (sale->provider_ref);
+  g_free (sale->reference);
+  g_free (sale->currency);
+  g_free (sale->state_name);
+  g_free (sale);
+}
+
+gboolean
+till_payment_provider_can_list_sales (TillPaymentProvider *self)
+{
+  g_return_val_if_fail (TILL_IS_PAYMENT_PROVIDER (self), FALSE);
+  return TILL_PAYMENT_PROVIDER_GET_IFACE (self)->list_sales_async != NULL;
+}
+
+void
+till_payment_provider_list_sales_async (TillPaymentProvider *self,
+                                        gint64               since,
+                                        gint64               until,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  TillPaymentProviderInterface *iface;
+
+  g_return_if_fail (TILL_IS_PAYMENT_PROVIDER (self));
+
+  iface = TILL_PAYMENT_PROVIDER_GET_IFACE (self);
+  if (iface->list_sales_async == NULL)
+    {
+      g_task_report_new_error (self, callback, user_data, till_payment_provider_list_sales_async,
+                               G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               "%s cannot list its sales", till_payment_provider_get_id (self));
+      return;
+    }
+  iface->list_sales_async (self, since, until, cancellable, callback, user_data);
+}
+
+GPtrArray *
+till_payment_provider_list_sales_finish (TillPaymentProvider  *self,
+                                         GAsyncResult         *result,
+                                         GError              **error)
+{
+  g_return_val_if_fail (TILL_IS_PAYMENT_PROVIDER (self), NULL);
+
+  if (g_async_result_is_tagged (result, till_payment_provider_list_sales_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
+  return TILL_PAYMENT_PROVIDER_GET_IFACE (self)->list_sales_finish (self, result, error);
+}

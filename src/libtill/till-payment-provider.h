@@ -15,6 +15,35 @@
 
 G_BEGIN_DECLS
 
+/* Where a provider's approved sale stands after the sale (a wallet's settlement). */
+typedef enum
+{
+  TILL_SETTLEMENT_UNKNOWN = 0,
+  TILL_SETTLEMENT_PENDING,             /* not settled yet (waiting, uploading, retrying): at risk */
+  TILL_SETTLEMENT_SETTLED,             /* the money is the merchant's */
+  TILL_SETTLEMENT_DECLINED,            /* declined after the sale, for the merchant to act on: at risk */
+  TILL_SETTLEMENT_WRITTEN_OFF,         /* declined and given up */
+  TILL_SETTLEMENT_COLLECTED_OTHERWISE, /* declined, then paid another way (cash in the drawer) */
+} TillSettlement;
+
+/* One approved sale as its provider remembers it (list_sales). */
+typedef struct
+{
+  gchar           *provider_ref;  /* as TillPaymentResult's provider_ref */
+  gchar           *reference;     /* for people ("Sale 17"), or NULL */
+  gint64           time;          /* Unix seconds */
+  guint64          amount;        /* minor units */
+  gchar           *currency;
+  TillPaymentMode  mode;
+  TillSettlement   settlement;
+  gchar           *state_name;    /* the provider's word for the state ("Declined late"), or NULL */
+} TillProviderSale;
+
+TillProviderSale *till_provider_sale_new  (void);
+void              till_provider_sale_free (TillProviderSale *sale);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TillProviderSale, till_provider_sale_free)
+
 #define TILL_TYPE_PAYMENT_PROVIDER (till_payment_provider_get_type ())
 G_DECLARE_INTERFACE (TillPaymentProvider, till_payment_provider, TILL, PAYMENT_PROVIDER, GObject)
 
@@ -47,6 +76,20 @@ struct _TillPaymentProviderInterface
    * cashier ("Paused: upload the waiting sales"). Emit "availability-changed" when it
    * changes. Optional: providers without it are always available. */
   const char        *(*get_unavailable_reason) (TillPaymentProvider *self);
+
+  /* Appended after 0.1.0. Optional: the approved sales with a time in [since, until), as a
+   * GPtrArray of TillProviderSale, each with where it stands now. The app repairs its sales
+   * book from it at start (a sale approved while the book could not be written) and shows
+   * the wallet's money at risk in the end-of-day report. Must not block the main loop. */
+  void               (*list_sales_async)  (TillPaymentProvider  *self,
+                                           gint64                since,
+                                           gint64                until,
+                                           GCancellable         *cancellable,
+                                           GAsyncReadyCallback   callback,
+                                           gpointer              user_data);
+  GPtrArray         *(*list_sales_finish) (TillPaymentProvider  *self,
+                                           GAsyncResult         *result,
+                                           GError              **error);
 };
 
 const char        *till_payment_provider_get_id        (TillPaymentProvider  *self);
@@ -62,5 +105,16 @@ void               till_payment_provider_pay_async     (TillPaymentProvider  *se
 TillPaymentResult *till_payment_provider_pay_finish    (TillPaymentProvider  *self,
                                                         GAsyncResult         *result,
                                                         GError              **error);
+gboolean           till_payment_provider_can_list_sales (TillPaymentProvider *self);
+/* Fails with G_IO_ERROR_NOT_SUPPORTED when the provider cannot list its sales. */
+void               till_payment_provider_list_sales_async  (TillPaymentProvider  *self,
+                                                            gint64                since,
+                                                            gint64                until,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+GPtrArray         *till_payment_provider_list_sales_finish (TillPaymentProvider  *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
 
 G_END_DECLS

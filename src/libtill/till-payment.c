@@ -202,6 +202,7 @@ till_payment_result_copy (const TillPaymentResult *r)
   copy->next_action = r->next_action;
   copy->action_label = g_strdup (r->action_label);
   copy->highlight = g_strdup (r->highlight);
+  copy->provider_ref = g_strdup (r->provider_ref);
   for (guint i = 0; i < r->receipt->len; i++)
     g_ptr_array_add (copy->receipt, g_strdup (r->receipt->pdata[i]));
   return copy;
@@ -220,6 +221,7 @@ till_payment_result_free (TillPaymentResult *r)
   g_free (r->reference);
   g_free (r->action_label);
   g_free (r->highlight);
+  g_free (r->provider_ref);
   g_ptr_array_unref (r->receipt);
   g_free (r);
 }

@@ -75,6 +75,10 @@ struct _TillPaymentResult
   gchar           *action_label; /* the provider's words for RETRY ("Scan a new code"), or NULL */
   gchar           *highlight;    /* what the cashier must act on, in very large type ("Change:
                                   * €10.50"): the result then stays until tapped; or NULL */
+  /* Appended after 0.1.0: the provider's own reference of an approved sale, for machines
+   * (the wallet terminal's sale number, "17"), which the app's sales book keeps so that a
+   * sale can be followed from the receipt to its settlement; NULL when it has none (cash). */
+  gchar           *provider_ref;
 };
 
 GType              till_payment_result_get_type (void) G_GNUC_CONST;

@@ -18,9 +18,11 @@
 #include "offauth.h"
 #include "till-application.h"
 #include "till-pin.h"
+#include "till-report-page.h"
 #include "till-window.h"
 
 #include <gdk/x11/gdkx.h>
+#include <sqlite3.h>
 
 static TillApplication *app;
 static TillWindow *window;
@@ -1064,6 +1066,209 @@ test_pin_backoff (void)
   g_test_trap_assert_passed ();
 }
 
+static TillCatalog *window_catalog;
+static gboolean window_demo;
+
+/* The window, as the app makes it at start. */
+static void
+make_window (void)
+{
+  /* TILL_TEST_SIZE=1024x600: the smaller kiosk screens; a kiosk has no decorations. */
+  const char *size = g_getenv ("TILL_TEST_SIZE");
+  int w = 1280, h = 800;
+
+  window = till_window_new (app, window_catalog, window_demo);
+  if (size != NULL && sscanf (size, "%dx%d", &w, &h) != 2)
+    g_error ("TILL_TEST_SIZE is WIDTHxHEIGHT");
+  till_window_set_kiosk (window, TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), w, h);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static GtkWidget *
+report_child (const char *name)
+{
+  GtkWidget *page = child ("today_page");
+  GtkWidget *w = GTK_WIDGET (gtk_widget_get_template_child (page, TILL_TYPE_REPORT_PAGE, name));
+
+  g_assert_nonnull (w);
+  return w;
+}
+
+static void
+open_today (void)
+{
+  open_merchant ();
+  g_assert_true (type_pin ("1234"));
+  gtk_stack_set_visible_child_name (GTK_STACK (child ("merchant_pages")), "today");
+  spin (200);
+}
+
+/* The first Void on screen: a wallet sale's row hides its own. */
+static GtkWidget *
+find_visible_void (GtkWidget *root)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_widget_get_name (c), "void") == 0 && gtk_widget_get_visible (c))
+        return c;
+      if ((found = find_visible_void (c)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The titles of the day's sales in "Today", one per line. */
+static gchar *
+today_sales (void)
+{
+  g_autoptr(GString) titles = g_string_new (NULL);
+  GListModel *sales = till_report_page_get_sales (TILL_REPORT_PAGE (child ("today_page")));
+
+  for (guint i = 0; i < g_list_model_get_n_items (sales); i++)
+    {
+      g_autoptr(TillReportRow) row = g_list_model_get_item (sales, i);
+
+      g_string_append_printf (titles, "%s\n", till_report_row_get_title (row));
+    }
+  return g_string_free (g_steal_pointer (&titles), FALSE);
+}
+
+/* The day survives a restart: the sales made above are in "Today", and the same after the
+ * window is made anew (as at the next start), from the sales book alone. */
+static void
+test_today_restart (void)
+{
+  g_autofree gchar *summary = NULL;
+  g_autofree gchar *sales = NULL;
+  g_autofree gchar *wallet_row = NULL;
+
+  open_today ();
+  summary = g_strdup (gtk_label_get_text (GTK_LABEL (report_child ("summary_label"))));
+  sales = today_sales ();
+  g_test_message ("Today: %s\n%s", summary, sales);
+  g_assert_nonnull (strstr (summary, " sales, €"));
+  g_assert_nonnull (strstr (sales, " · Cash · No. "));
+  wallet_row = g_strdup_printf (" · Wallet · %s\n", first_reference);
+  g_assert_nonnull (strstr (sales, wallet_row));
+  screenshot ("today");
+  lock_merchant ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (200);
+  make_window ();
+  spin (500);
+  wait_page ("sell");
+  open_today ();
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (report_child ("summary_label"))), ==, summary);
+  {
+    g_autofree gchar *again = today_sales ();
+
+    g_assert_cmpstr (again, ==, sales);
+  }
+  /* The report: the wallet's sales by state come from the terminal; the printed text holds
+   * every section. */
+  {
+    g_autofree gchar *text = NULL;
+    gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+    while (!gtk_widget_get_visible (report_child ("wallet_group")) && g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE);
+    text = till_report_page_build_text (TILL_REPORT_PAGE (child ("today_page")));
+    g_test_message ("%s", text);
+    g_assert_nonnull (strstr (text, "End of day "));
+    g_assert_nonnull (strstr (text, "\nBy method\n"));
+    g_assert_nonnull (strstr (text, "\nBy category\n"));
+    g_assert_nonnull (strstr (text, "\nCash in the drawer\n"));
+    g_assert_nonnull (strstr (text, "\nWallet sales by settlement\n"));
+    g_assert_nonnull (strstr (text, "Waiting ("));
+    g_assert_nonnull (strstr (text, "At risk (not settled)"));
+    screenshot ("end-of-day");
+  }
+  /* A cash sale voided (two taps): it stays in the list, marked, and leaves the totals. */
+  {
+    GtkWidget *button;
+    const char *summary_after;
+
+    gtk_stack_set_visible_child_name (GTK_STACK (report_child ("report_stack")), "sales");
+    spin (300);
+    screenshot ("today-sales");
+    button = find_visible_void (report_child ("sales_view"));
+    g_assert_nonnull (button);
+    click (button);
+    g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "Tap again to void");
+    g_signal_emit_by_name (button, "clicked");
+    spin (50);
+    summary_after = gtk_label_get_text (GTK_LABEL (report_child ("summary_label")));
+    g_test_message ("after the void: %s", summary_after);
+    g_assert_cmpstr (summary_after, !=, summary);
+    {
+      g_autofree gchar *text = till_report_page_build_text (TILL_REPORT_PAGE (child ("today_page")));
+
+      g_assert_nonnull (strstr (text, "Voided (1)"));
+    }
+  }
+  lock_merchant ();
+}
+
+/* The book cannot be written when the wallet approves (another process holds its write
+ * lock): the sale is still shown approved, a warning is logged, and at the next start the
+ * book takes the sale back from the terminal. */
+static void
+test_today_repair (void)
+{
+  g_autofree gchar *reference = NULL;
+  g_autofree gchar *row = NULL;
+  g_autofree gchar *code = NULL;
+  GtkEntry *entry;
+  sqlite3 *lock;
+  gint64 end;
+
+  add_product ("water");
+  choose_method ("offauth");
+  entry = scan_entry ();
+  g_assert_cmpint (sqlite3_open (g_getenv ("TILL_SALES_BOOK"), &lock), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (lock, "BEGIN EXCLUSIVE", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_test_expect_message ("till-book", G_LOG_LEVEL_WARNING, "*is not in the sales book*");
+  code = simulate_payer (entry);
+  wait_page ("result");
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (label ("result_title"), ==, "Approved offline");
+  reference = g_strdup (label ("result_reference"));
+  sqlite3_exec (lock, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close (lock);
+  back_to_sell ();
+  open_today ();
+  row = g_strdup_printf (" · Wallet · %s\n", reference);
+  {
+    g_autofree gchar *sales = today_sales ();
+
+    g_assert_null (strstr (sales, row));
+  }
+  lock_merchant ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (200);
+  make_window ();
+  wait_page ("sell");
+  /* The repair asks the terminal on its worker, behind the start. */
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autofree gchar *sales = NULL;
+
+      open_today ();
+      sales = today_sales ();
+      lock_merchant ();
+      if (strstr (sales, row) != NULL)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      spin (200);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1084,6 +1289,12 @@ main (int argc, char **argv)
   demo_dir = g_dir_make_tmp ("till-ui-XXXXXX", &error);
   g_assert_no_error (error);
   g_setenv ("TILL_DEMO_DIR", demo_dir, TRUE);
+  {
+    /* The sales book beside the demo's terminal, for the not-enrolled window too. */
+    g_autofree gchar *book = g_build_filename (demo_dir, "sales.db", NULL);
+
+    g_setenv ("TILL_SALES_BOOK", book, TRUE);
+  }
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
   /* GTK's in-process test context: no accessibility bus either (as with "none"), but each
@@ -1109,17 +1320,9 @@ main (int argc, char **argv)
   till_application_load_plugins (settings);
   catalog = till_catalog_new_from_resource ("/io/github/tillpos/Till/catalog/festival.ini", &error);
   g_assert_no_error (error);
-  window = till_window_new (app, catalog, !(subprocess && not_enrolled));
-  {
-    /* TILL_TEST_SIZE=1024x600: the smaller kiosk screens; a kiosk has no decorations. */
-    const char *size = g_getenv ("TILL_TEST_SIZE");
-    int w = 1280, h = 800;
-    if (size != NULL && sscanf (size, "%dx%d", &w, &h) != 2)
-      g_error ("TILL_TEST_SIZE is WIDTHxHEIGHT");
-    till_window_set_kiosk (window, TRUE);
-    gtk_window_set_default_size (GTK_WINDOW (window), w, h);
-  }
-  gtk_window_present (GTK_WINDOW (window));
+  window_catalog = catalog;
+  window_demo = !(subprocess && not_enrolled);
+  make_window ();
   spin (500);
 
   g_test_add_func ("/Till/UI/no-plugin", test_no_plugin);
@@ -1141,6 +1344,8 @@ main (int argc, char **argv)
   g_test_add_func ("/Till/UI/category-floor", test_category_floor);
   g_test_add_func ("/Till/UI/sell-screenshot", test_sell_screenshot);
   g_test_add_func ("/Till/UI/merchant", test_merchant);
+  g_test_add_func ("/Till/UI/today-restart", test_today_restart);
+  g_test_add_func ("/Till/UI/today-repair", test_today_repair);
   g_test_add_func ("/Till/UI/notify", test_notify);
   g_test_add_func ("/Till/UI/kiosk/close-refused", test_kiosk_close_refused);
   g_test_add_func ("/Till/UI/kiosk/keys", test_kiosk_keys);
