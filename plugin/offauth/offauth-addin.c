@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "offauth-addin.h"
+#include "offauth-demo-page.h"
 #include "offauth-plugin-private.h"
 #include "offauth-status-pill.h"
 #include "offauth-terminal-page.h"
@@ -24,6 +25,7 @@ struct _OffauthAddin
 
   GtkWidget      *pill;        /* owned by the host's window */
   GtkWidget      *page;        /* owned by the host's window */
+  GtkWidget      *demo_page;   /* the demo's only; owned by the host's window */
 };
 
 static void offauth_addin_iface_init (TillHostAddinInterface *iface);
@@ -79,6 +81,9 @@ offauth_addin_load (TillHostAddin *addin,
   self->page = offauth_terminal_page_new (self->service, host);
   till_host_add_status_widget (host, self->pill);
   till_host_add_merchant_page (host, "offauth", _("Offline payments"), self->page);
+  if (offauth_service_is_demo (self->service))
+    till_host_add_merchant_page (host, "offauth-demo", _("Demo"),
+                                 self->demo_page = offauth_demo_page_new (self->service, host));
   offauth_plugin_watch_service (self->service, G_CALLBACK (offauth_addin_service_changed_cb), self);
   self->tick_id = g_timeout_add_seconds (30, offauth_addin_tick_cb, self);
   offauth_addin_service_changed_cb (self);
@@ -96,7 +101,9 @@ offauth_addin_unload (TillHostAddin *addin,
     till_host_remove_widget (host, self->pill);
   if (self->page != NULL)
     till_host_remove_widget (host, self->page);
-  self->pill = self->page = NULL;
+  if (self->demo_page != NULL)
+    till_host_remove_widget (host, self->demo_page);
+  self->pill = self->page = self->demo_page = NULL;
   g_clear_object (&self->service);
 }
 
