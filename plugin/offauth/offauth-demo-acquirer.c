@@ -105,6 +105,13 @@ offauth_demo_acquirer_check_exit (OffauthDemoAcquirer  *self,
   if (g_subprocess_get_if_exited (process) && g_subprocess_get_exit_status (process) == 0)
     return TRUE;
   said = g_strstrip (g_strconcat (out ? out : "", " ", err ? err : "", NULL));
+  if (*said == '\0')
+    {
+      g_free (said);
+      said = g_strdup_printf (g_subprocess_get_if_exited (process) ? _("exit status %d") : _("signal %d"),
+                              g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process)
+                                                                   : g_subprocess_get_term_sig (process));
+    }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                /* Translators: "offauth-acquirer topup failed: {the program's message}" */
                _("%s %s failed: %s"), self->program, command, said);

@@ -324,10 +324,17 @@ offauth_demo_prepare_acquirer (OffauthDemo      *demo,
   registered = g_key_file_get_string (state, "acquirer", "terminal", NULL);
   if (g_strcmp0 (registered, terminal_pk) != 0)
     {
+      g_autoptr(GError) local = NULL;
+
+      /* Registered already (this file was lost): as good as registered now. */
       if (!offauth_demo_acquirer_run (acquirer, (const char *[]) { "terminal", dir, "--merchant", DEMO_MERCHANT,
                                                                    "--key", terminal_pk, NULL },
-                                      NULL, error))
-        return FALSE;
+                                      NULL, &local) &&
+          strstr (local->message, "\"already_registered\"") == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
       g_key_file_set_string (state, "acquirer", "terminal", terminal_pk);
       if (!offauth_demo_save_state (demo, state, error))
         return FALSE;

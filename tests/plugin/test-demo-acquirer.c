@@ -100,6 +100,21 @@ assert_pid_gone (pid_t pid)
   g_assert_true (pid_gone (pid));
 }
 
+/* Lets go of a service and waits until it is finalized (a status on its way to the main
+ * thread holds it): its terminal is closed and its child acquirer killed then. */
+static void
+finalize_service (OffauthService **service)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gpointer weak = *service;
+
+  g_object_add_weak_pointer (weak, &weak);
+  g_clear_object (service);
+  while (weak != NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_null (weak);
+}
+
 static OffauthDemoAcquirer *
 demo_acquirer (OffauthService *service)
 {
@@ -350,7 +365,7 @@ test_demo_online (void)
                   offauth_demo_acquirer_get_pid (acquirer));
 
   pid = acquirer_pid (service);
-  g_clear_object (&service);
+  finalize_service (&service);
   assert_pid_gone (pid);
 }
 
@@ -366,7 +381,7 @@ test_demo_restart (void)
 
   wait_ready (first);
   url = g_strdup (offauth_demo_acquirer_get_url (demo_acquirer (first)));
-  g_clear_object (&first);
+  finalize_service (&first);
   second = _offauth_service_new (NULL, NULL, TRUE);
   wait_ready (second);
   g_test_message ("first %s, then %s", url, offauth_demo_acquirer_get_url (demo_acquirer (second)));
@@ -374,6 +389,7 @@ test_demo_restart (void)
   g_assert_no_error (error);
   g_assert_cmpstr (offauth_acquirer_client_get_base_url (offauth_service_get_acquirer (second)), ==,
                    offauth_demo_acquirer_get_url (demo_acquirer (second)));
+  finalize_service (&second);
 }
 
 /* Network down: the child is gone and the acquirer does not answer; back: the same port
@@ -414,6 +430,7 @@ test_demo_network (void)
   g_assert_cmpstr (offauth_demo_acquirer_get_url (acquirer), ==, url);
   back = health (service, &error);
   g_assert_no_error (error);
+  finalize_service (&service);
 }
 
 /* The payer with a low balance: approved offline, declined late at the sync (insufficient
@@ -453,6 +470,32 @@ test_demo_late_decline (void)
   g_assert_cmpint (find_sale (&s, poor)->state, ==, OFFAUTH_SALE_SETTLED);
   g_assert_cmpint (find_sale (&s, rich)->state, ==, OFFAUTH_SALE_SETTLED);
   sync_run_clear (&s);
+  finalize_service (&service);
+}
+
+/* No acquirer to run: the demo sells offline, and says why. */
+static void
+test_demo_unavailable (void)
+{
+  g_autofree gchar *saved_dir = g_strdup (g_getenv ("TILL_DEMO_DIR"));
+  g_autofree gchar *saved_acquirer = g_strdup (g_getenv ("TILL_ACQUIRER"));
+  g_autofree gchar *dir = g_build_filename (saved_dir, "offline", NULL);
+  g_autoptr(OffauthService) service = NULL;
+  OffauthDemo *demo;
+
+  g_setenv ("TILL_DEMO_DIR", dir, TRUE);
+  g_setenv ("TILL_ACQUIRER", "/bin/false", TRUE);
+  service = _offauth_service_new (NULL, NULL, TRUE);
+  g_setenv ("TILL_DEMO_DIR", saved_dir, TRUE);
+  g_setenv ("TILL_ACQUIRER", saved_acquirer, TRUE);
+  wait_ready (service);
+  demo = _offauth_service_get_demo (service);
+  g_assert_nonnull (offauth_demo_get_acquirer_error (demo));
+  g_test_message ("offline only: %s", offauth_demo_get_acquirer_error (demo));
+  g_assert_false (offauth_demo_acquirer_is_running (offauth_demo_get_acquirer (demo)));
+  g_assert_null (offauth_service_get_acquirer (service));
+  sell (service, OFFAUTH_DEMO_PAYER_RICH, 300);
+  sell (service, OFFAUTH_DEMO_PAYER_POOR, 300);
 }
 
 /* The app killed with SIGKILL: no time for dispose or shutdown; the kernel kills the child
@@ -529,6 +572,7 @@ main (int argc, char **argv)
   g_test_add_func ("/DemoAcquirer/restart", test_demo_restart);
   g_test_add_func ("/DemoAcquirer/network", test_demo_network);
   g_test_add_func ("/DemoAcquirer/late-decline", test_demo_late_decline);
+  g_test_add_func ("/DemoAcquirer/unavailable", test_demo_unavailable);
   g_test_add_func ("/DemoAcquirer/app-killed", test_demo_app_killed);
   status = g_test_run ();
   remove_tree (demo_dir);
