@@ -25,6 +25,7 @@
 #include "offauth-demo-acquirer.h"
 
 #define LISTENING "listening on "
+#define OUTPUT_PIPES (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE)
 
 struct _OffauthDemoAcquirer
 {
@@ -48,14 +49,38 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+/* Uninstalled, the app loads the plugin from <build>/plugin/offauth (TILL_PLUGIN_PATH): the
+ * acquirer of the same build is <build>/acquirer/offauth-acquirer. */
+static gchar *
+offauth_demo_acquirer_find_uninstalled (void)
+{
+  const char *path = g_getenv ("TILL_PLUGIN_PATH");
+  g_auto(GStrv) dirs = path != NULL ? g_strsplit (path, G_SEARCHPATH_SEPARATOR_S, -1) : NULL;
+
+  for (gsize i = 0; dirs != NULL && dirs[i] != NULL; i++)
+    {
+      g_autofree gchar *program = NULL;
+
+      if (*dirs[i] == '\0')
+        continue;
+      program = g_build_filename (dirs[i], "..", "..", "acquirer", "offauth-acquirer", NULL);
+      if (g_file_test (program, G_FILE_TEST_IS_EXECUTABLE))
+        return g_canonicalize_filename (program, NULL);
+    }
+  return NULL;
+}
+
 gchar *
 offauth_demo_acquirer_find_program (void)
 {
   const char *env = g_getenv ("TILL_ACQUIRER");
   g_autofree gchar *installed = g_build_filename (BINDIR, "offauth-acquirer", NULL);
+  gchar *program;
 
   if (env != NULL)
     return *env != '\0' ? g_strdup (env) : NULL;
+  if ((program = offauth_demo_acquirer_find_uninstalled ()) != NULL)
+    return program;
   if (g_file_test (installed, G_FILE_TEST_IS_EXECUTABLE))
     return g_steal_pointer (&installed);
   return g_find_program_in_path ("offauth-acquirer");
@@ -108,9 +133,9 @@ offauth_demo_acquirer_check_exit (OffauthDemoAcquirer  *self,
   if (*said == '\0')
     {
       g_free (said);
-      said = g_strdup_printf (g_subprocess_get_if_exited (process) ? _("exit status %d") : _("signal %d"),
-                              g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process)
-                                                                   : g_subprocess_get_term_sig (process));
+      said = g_subprocess_get_if_exited (process)
+               ? g_strdup_printf (_("exit status %d"), g_subprocess_get_exit_status (process))
+               : g_strdup_printf (_("signal %d"), g_subprocess_get_term_sig (process));
     }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                /* Translators: "offauth-acquirer topup failed: {the program's message}" */
@@ -136,8 +161,8 @@ offauth_demo_acquirer_run (OffauthDemoAcquirer  *self,
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, "--json");
   g_ptr_array_add (argv, NULL);
-  process = offauth_demo_acquirer_spawn (self, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                                         (const char *const *) argv->pdata, error);
+  process = offauth_demo_acquirer_spawn (self, OUTPUT_PIPES, (const char *const *) argv->pdata,
+                                         error);
   if (process == NULL ||
       !g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, error) ||
       !offauth_demo_acquirer_check_exit (self, process, args[0], stdout_text, stderr_text, error))
@@ -219,7 +244,8 @@ offauth_demo_acquirer_line_cb (GObject      *source,
   GError *error = NULL;
   g_autofree gchar *line = NULL;
 
-  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, &error);
+  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL,
+                                                    &error);
   if (!offauth_demo_acquirer_take (self, process, line, &error))
     {
       g_task_return_error (task, error);
@@ -366,15 +392,14 @@ offauth_demo_acquirer_topup_async (OffauthDemoAcquirer *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, offauth_demo_acquirer_topup_async);
-  process = offauth_demo_acquirer_spawn (self, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                                         args, &error);
+  process = offauth_demo_acquirer_spawn (self, OUTPUT_PIPES, args, &error);
   if (process == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  g_subprocess_communicate_utf8_async (process, NULL, cancellable, offauth_demo_acquirer_topped_up_cb,
-                                       g_steal_pointer (&task));
+  g_subprocess_communicate_utf8_async (process, NULL, cancellable,
+                                       offauth_demo_acquirer_topped_up_cb, g_steal_pointer (&task));
 }
 
 gboolean

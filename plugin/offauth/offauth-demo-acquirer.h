@@ -14,9 +14,9 @@ G_DECLARE_FINAL_TYPE (OffauthDemoAcquirer, offauth_demo_acquirer, OFFAUTH, DEMO_
 /* Properties (notified on the main thread only, by start_async and stop):
  *   "running"  gboolean  the child serves */
 
-/* The offauth-acquirer program: $TILL_ACQUIRER (empty: none, the demo stays offline), else
- * BINDIR's, else the first on PATH (`meson devenv` puts the build tree's there and sets
- * TILL_ACQUIRER). NULL when there is none. */
+/* The offauth-acquirer program: $TILL_ACQUIRER (empty: none, the demo stays offline; `meson
+ * devenv` sets the build tree's), else the build tree's when the plugin is loaded from one
+ * (TILL_PLUGIN_PATH), else BINDIR's, else the first on PATH. NULL when there is none. */
 gchar               *offauth_demo_acquirer_find_program (void);
 
 /* The acquirer kept in dir (its key and database), run by program. Nothing starts yet. In

@@ -54,7 +54,8 @@ offauth_demo_page_update (OffauthDemoPage *self)
   OffauthDemo *demo = _offauth_service_get_demo (self->service);
   gboolean ready = offauth_service_get_state (self->service) == OFFAUTH_SERVICE_READY;
   gboolean running = self->acquirer != NULL && offauth_demo_acquirer_is_running (self->acquirer);
-  gboolean started = self->acquirer != NULL && offauth_demo_acquirer_get_url (self->acquirer) != NULL;
+  gboolean started = self->acquirer != NULL &&
+                     offauth_demo_acquirer_get_url (self->acquirer) != NULL;
   g_autofree gchar *subtitle = NULL;
 
   if (!ready)
@@ -64,14 +65,16 @@ offauth_demo_page_update (OffauthDemoPage *self)
     subtitle = g_strdup_printf (_("Online: the demo acquirer runs at %s"),
                                 offauth_demo_acquirer_get_url (self->acquirer));
   else if (started)
-    subtitle = g_strdup (_("Network down: the kiosk sells offline, and its sales wait for the network"));
+    subtitle = g_strdup (_("Network down: the kiosk sells offline, and its sales wait for the "
+                           "network"));
   else
     /* Translators: %s says why, e.g. "offauth-acquirer was not found" */
     subtitle = g_strdup_printf (_("Offline only: %s"),
                                 demo != NULL && offauth_demo_get_acquirer_error (demo) != NULL
                                   ? offauth_demo_get_acquirer_error (demo) : _("no acquirer"));
   adw_action_row_set_subtitle (self->network_row, subtitle);
-  gtk_button_set_label (self->network_button, running ? _("Simulate network down") : _("Network back"));
+  gtk_button_set_label (self->network_button,
+                        running ? _("Simulate network down") : _("Network back"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->network_button), ready && started && !self->busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->topup_button), ready && started && !self->busy);
 }
@@ -91,7 +94,8 @@ offauth_demo_page_started_cb (GObject      *source,
   if (error != NULL)
     offauth_demo_page_notify (self, error->message, TRUE);
   else
-    offauth_demo_page_notify (self, _("The network is back: the kiosk uploads what waited."), FALSE);
+    offauth_demo_page_notify (self, _("The network is back: the kiosk uploads what waited."),
+                              FALSE);
   offauth_demo_page_update (self);
 }
 
@@ -109,8 +113,10 @@ offauth_demo_page_network_clicked_cb (OffauthDemoPage *self)
   self->busy = TRUE;
   offauth_demo_page_update (self);
   /* The same port: the terminal's pin stays right. */
-  offauth_demo_acquirer_start_async (self->acquirer, offauth_demo_acquirer_get_port (self->acquirer),
-                                     self->cancellable, offauth_demo_page_started_cb, g_object_ref (self));
+  offauth_demo_acquirer_start_async (self->acquirer,
+                                     offauth_demo_acquirer_get_port (self->acquirer),
+                                     self->cancellable, offauth_demo_page_started_cb,
+                                     g_object_ref (self));
 }
 
 static void
@@ -128,7 +134,8 @@ offauth_demo_page_topped_up_cb (GObject      *source,
   if (error != NULL)
     offauth_demo_page_notify (self, error->message, TRUE);
   else
-    offauth_demo_page_notify (self, _("The demo payer was topped up: the next sync settles its sale."), FALSE);
+    offauth_demo_page_notify (self, _("The demo payer was topped up: the next sync settles its "
+                                      "sale."), FALSE);
   offauth_demo_page_update (self);
 }
 
@@ -142,7 +149,8 @@ offauth_demo_page_topup_clicked_cb (OffauthDemoPage *self)
   self->busy = TRUE;
   offauth_demo_page_update (self);
   offauth_demo_acquirer_topup_async (self->acquirer,
-                                     offauth_demo_get_credential_path (demo, OFFAUTH_DEMO_PAYER_POOR),
+                                     offauth_demo_get_credential_path (demo,
+                                                                       OFFAUTH_DEMO_PAYER_POOR),
                                      DEMO_TOPUP, self->cancellable, offauth_demo_page_topped_up_cb,
                                      g_object_ref (self));
 }
@@ -192,13 +200,15 @@ offauth_demo_page_init (OffauthDemoPage *self)
   adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (self), _("Demo"));
   adw_preferences_page_set_icon_name (ADW_PREFERENCES_PAGE (self), "applications-science-symbolic");
   adw_preferences_group_set_title (group, _("Demo"));
-  adw_preferences_group_set_description (group, _("The demo runs its own acquirer on this computer: "
-                                                  "the kiosk is online while it runs."));
+  adw_preferences_group_set_description (group, _("The demo runs its own acquirer on this "
+                                                  "computer: the kiosk is online while it "
+                                                  "runs."));
   self->network_button = offauth_demo_page_add_row (group, _("Network"), &self->network_row);
   gtk_widget_add_css_class (GTK_WIDGET (self->network_button), "demo-network");
   g_signal_connect_swapped (self->network_button, "clicked",
                             G_CALLBACK (offauth_demo_page_network_clicked_cb), self);
-  self->topup_button = offauth_demo_page_add_row (group, _("Payer with a low balance"), &self->topup_row);
+  self->topup_button = offauth_demo_page_add_row (group, _("Payer with a low balance"),
+                                                  &self->topup_row);
   gtk_widget_add_css_class (GTK_WIDGET (self->topup_button), "demo-topup");
   gtk_button_set_label (self->topup_button, _("Top up demo payer"));
   adw_action_row_set_subtitle (self->topup_row,
@@ -225,7 +235,8 @@ offauth_demo_page_new (OffauthService *service,
   if (demo != NULL && offauth_demo_get_acquirer (demo) != NULL)
     {
       self->acquirer = g_object_ref (offauth_demo_get_acquirer (demo));
-      g_signal_connect_swapped (self->acquirer, "notify::running", G_CALLBACK (offauth_demo_page_update), self);
+      g_signal_connect_swapped (self->acquirer, "notify::running",
+                                G_CALLBACK (offauth_demo_page_update), self);
     }
   offauth_plugin_watch_service (service, G_CALLBACK (offauth_demo_page_update), self);
   offauth_demo_page_update (self);

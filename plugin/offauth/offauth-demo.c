@@ -53,7 +53,8 @@ offauth_demo_new (const char *dir)
   OffauthDemo *demo = g_new0 (OffauthDemo, 1);
   g_autofree gchar *program = offauth_demo_acquirer_find_program ();
 
-  demo->dir = dir != NULL ? g_strdup (dir) : g_build_filename (g_get_user_data_dir (), "till", "demo", NULL);
+  demo->dir = dir != NULL ? g_strdup (dir)
+                          : g_build_filename (g_get_user_data_dir (), "till", "demo", NULL);
   demo->db_path = g_build_filename (demo->dir, "terminal.db", NULL);
   for (guint i = 0; i < OFFAUTH_DEMO_N_PAYERS; i++)
     demo->credential_paths[i] = g_build_filename (demo->dir, demo_payers[i].credential, NULL);
@@ -64,7 +65,8 @@ offauth_demo_new (const char *dir)
       demo->acquirer = offauth_demo_acquirer_new (program, acquirer_dir);
     }
   else
-    demo->acquirer_error = g_strdup (_("offauth-acquirer was not found (install it, or set TILL_ACQUIRER)"));
+    demo->acquirer_error = g_strdup (_("offauth-acquirer was not found (install it, or set "
+                                       "TILL_ACQUIRER)"));
   return demo;
 }
 
@@ -186,13 +188,15 @@ offauth_demo_prepare_payer (OffauthDemo    *demo,
   gchar *text;
 
   g_clear_pointer (&demo->wallets[payer], offauth_wallet_free);
-  wallet = g_file_test (wallet_path, G_FILE_TEST_EXISTS) ? offauth_wallet_open (wallet_path, error)
-                                                         : offauth_wallet_create (wallet_path, error);
+  wallet = g_file_test (wallet_path, G_FILE_TEST_EXISTS)
+             ? offauth_wallet_open (wallet_path, error)
+             : offauth_wallet_create (wallet_path, error);
   if ((demo->wallets[payer] = wallet) == NULL)
     return FALSE;
   g_free (demo->credentials[payer]);
   text = demo->credentials[payer] = offauth_demo_read_text (cred_path);
-  if (text != NULL && offauth_credential_parse_text (&cred, text, NULL) && cred.not_after >= now + 86400)
+  if (text != NULL && offauth_credential_parse_text (&cred, text, NULL) &&
+      cred.not_after >= now + 86400)
     return TRUE;
 
   spec.payer_public_key = offauth_wallet_public_key (wallet);
@@ -241,10 +245,12 @@ offauth_demo_pay (OffauthDemo  *demo,
 
   if (demo->wallets[payer] == NULL || demo->credentials[payer] == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "%s", _("The demo’s payer is not set up"));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "%s",
+                   _("The demo’s payer is not set up"));
       return NULL;
     }
-  return offauth_wallet_pay (demo->wallets[payer], demo->credentials[payer], request_text, NULL, error);
+  return offauth_wallet_pay (demo->wallets[payer], demo->credentials[payer], request_text, NULL,
+                             error);
 }
 
 const char *
@@ -310,8 +316,20 @@ offauth_demo_prepare_acquirer (OffauthDemo      *demo,
   OffauthTerminalStatus st;
 
   g_key_file_load_from_file (state, state_path, G_KEY_FILE_NONE, NULL);
+  /* An init cut short (the app quit meanwhile) leaves a database without its key, which init
+   * never overwrites: with no key, nothing in it can be used again. */
+  if (!g_file_test (key_path, G_FILE_TEST_EXISTS))
+    for (const char *const *name = (const char *const[]) { "acquirer.db", "acquirer.db-wal",
+                                                             "acquirer.db-shm", NULL };
+         *name != NULL; name++)
+      {
+        g_autofree gchar *path = g_build_filename (dir, *name, NULL);
+
+        g_unlink (path);
+      }
   if (!g_file_test (key_path, G_FILE_TEST_EXISTS) &&
-      !offauth_demo_acquirer_run (acquirer, (const char *[]) { "init", dir, "--issuer", issuer_dir, NULL },
+      !offauth_demo_acquirer_run (acquirer,
+                                  (const char *[]) { "init", dir, "--issuer", issuer_dir, NULL },
                                   NULL, error))
     return FALSE;
   if ((key = offauth_secret_key_load (key_path, error)) == NULL)
@@ -327,9 +345,10 @@ offauth_demo_prepare_acquirer (OffauthDemo      *demo,
       g_autoptr(GError) local = NULL;
 
       /* Registered already (this file was lost): as good as registered now. */
-      if (!offauth_demo_acquirer_run (acquirer, (const char *[]) { "terminal", dir, "--merchant", DEMO_MERCHANT,
-                                                                   "--key", terminal_pk, NULL },
-                                      NULL, &local) &&
+      const char *args[] = { "terminal", dir, "--merchant", DEMO_MERCHANT, "--key", terminal_pk,
+                             NULL };
+
+      if (!offauth_demo_acquirer_run (acquirer, args, NULL, &local) &&
           strstr (local->message, "\"already_registered\"") == NULL)
         {
           g_propagate_error (error, g_steal_pointer (&local));
@@ -352,9 +371,9 @@ offauth_demo_prepare_acquirer (OffauthDemo      *demo,
       id = offauth_hex (cred.credential_id, sizeof cred.credential_id);
       if (g_key_file_get_boolean (state, "funded", id, NULL))
         continue;
-      if (!offauth_demo_acquirer_run (acquirer, (const char *[]) { "topup", dir, demo->credential_paths[i],
-                                                                   balance, NULL },
-                                      NULL, error))
+      const char *args[] = { "topup", dir, demo->credential_paths[i], balance, NULL };
+
+      if (!offauth_demo_acquirer_run (acquirer, args, NULL, error))
         return FALSE;
       g_key_file_set_boolean (state, "funded", id, TRUE);
       if (!offauth_demo_save_state (demo, state, error))
@@ -382,7 +401,8 @@ offauth_demo_serve_and_pin (OffauthDemo      *demo,
     {
       g_autoptr(GUri) uri = g_uri_parse (pinned_url, G_URI_FLAGS_NONE, NULL);
 
-      if (uri != NULL && g_strcmp0 (g_uri_get_host (uri), "127.0.0.1") == 0 && g_uri_get_port (uri) > 0)
+      if (uri != NULL && g_strcmp0 (g_uri_get_host (uri), "127.0.0.1") == 0 &&
+          g_uri_get_port (uri) > 0)
         port = (guint16) g_uri_get_port (uri);
     }
   if (!offauth_demo_acquirer_start (acquirer, port, port != 0 ? NULL : error) &&
@@ -409,7 +429,8 @@ offauth_demo_start_acquirer (OffauthDemo     *demo,
       offauth_demo_serve_and_pin (demo, terminal, acquirer_pk, &error))
     {
       g_clear_pointer (&demo->acquirer_error, g_free);
-      g_message ("Demo: the acquirer serves at %s (pid %s)", offauth_demo_acquirer_get_url (demo->acquirer),
+      g_message ("Demo: the acquirer serves at %s (pid %s)",
+                 offauth_demo_acquirer_get_url (demo->acquirer),
                  offauth_demo_acquirer_get_pid (demo->acquirer));
       return TRUE;
     }

@@ -289,10 +289,11 @@ static void
 offauth_pay_page_simulate_clicked_cb (OffauthPayPage *self,
                                       GtkButton      *button)
 {
-  guint payer = button == self->simulate_low_button ? OFFAUTH_DEMO_PAYER_POOR : OFFAUTH_DEMO_PAYER_RICH;
+  guint payer = button == self->simulate_low_button ? OFFAUTH_DEMO_PAYER_POOR
+                                                    : OFFAUTH_DEMO_PAYER_RICH;
 
-  offauth_service_demo_pay_async (self->service, payer, self->request, NULL, offauth_pay_page_demo_paid_cb,
-                                  g_object_ref (self));
+  offauth_service_demo_pay_async (self->service, payer, self->request, NULL,
+                                  offauth_pay_page_demo_paid_cb, g_object_ref (self));
 }
 
 /* The request */

@@ -68,7 +68,8 @@ wait_ready (OffauthService *service)
   gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   guint tick = g_timeout_add (20, tick_cb, NULL);
 
-  while (offauth_service_get_state (service) == OFFAUTH_SERVICE_STARTING && g_get_monotonic_time () < end)
+  while (offauth_service_get_state (service) == OFFAUTH_SERVICE_STARTING &&
+         g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
   g_source_remove (tick);
   g_assert_cmpint (offauth_service_get_state (service), ==, OFFAUTH_SERVICE_READY);
@@ -355,8 +356,8 @@ test_demo_online (void)
   g_assert_true (offauth_demo_acquirer_is_running (acquirer));
   g_assert_null (offauth_demo_get_acquirer_error (_offauth_service_get_demo (service)));
   g_assert_nonnull (offauth_service_get_acquirer (service));
-  g_assert_cmpstr (offauth_acquirer_client_get_base_url (offauth_service_get_acquirer (service)), ==,
-                   offauth_demo_acquirer_get_url (acquirer));
+  g_assert_cmpstr (offauth_acquirer_client_get_base_url (offauth_service_get_acquirer (service)),
+                   ==, offauth_demo_acquirer_get_url (acquirer));
   g_assert_true (g_str_has_prefix (offauth_demo_acquirer_get_url (acquirer), "http://127.0.0.1:"));
   answer = health (service, &error);
   g_assert_no_error (error);
@@ -422,7 +423,8 @@ test_demo_network (void)
   /* Sales go on offline. */
   sell (service, OFFAUTH_DEMO_PAYER_RICH, 250);
 
-  offauth_demo_acquirer_start_async (acquirer, offauth_demo_acquirer_get_port (acquirer), NULL, store_cb, &w);
+  offauth_demo_acquirer_start_async (acquirer, offauth_demo_acquirer_get_port (acquirer), NULL,
+                                     store_cb, &w);
   result = wait_result (&w);
   g_assert_true (offauth_demo_acquirer_start_finish (acquirer, result, &error));
   g_assert_no_error (error);
@@ -445,6 +447,7 @@ test_demo_late_decline (void)
   SyncRun s = { 0 };
   guint64 rich, poor;
   const OffauthSaleInfo *info;
+  const char *credential;
   Wait w = { 0 };
 
   wait_ready (service);
@@ -458,10 +461,9 @@ test_demo_late_decline (void)
   g_assert_cmpint (info->reason, ==, OFFAUTH_SETTLE_INSUFFICIENT_FUNDS);
   g_assert_false (info->waiting);
 
-  offauth_demo_acquirer_topup_async (demo_acquirer (service),
-                                     offauth_demo_get_credential_path (_offauth_service_get_demo (service),
-                                                                       OFFAUTH_DEMO_PAYER_POOR),
-                                     5000, NULL, store_cb, &w);
+  credential = offauth_demo_get_credential_path (_offauth_service_get_demo (service),
+                                                 OFFAUTH_DEMO_PAYER_POOR);
+  offauth_demo_acquirer_topup_async (demo_acquirer (service), credential, 5000, NULL, store_cb, &w);
   result = wait_result (&w);
   g_assert_true (offauth_demo_acquirer_topup_finish (demo_acquirer (service), result, &error));
   g_assert_no_error (error);
@@ -498,13 +500,37 @@ test_demo_unavailable (void)
   sell (service, OFFAUTH_DEMO_PAYER_POOR, 300);
 }
 
+/* Where the program is found: TILL_ACQUIRER (empty: nowhere), else beside the build tree's
+ * plugin. */
+static void
+test_demo_find_program (void)
+{
+  g_autofree gchar *saved = g_strdup (g_getenv ("TILL_ACQUIRER"));
+  g_autofree gchar *build = g_path_get_dirname (saved);
+  g_autofree gchar *root = g_path_get_dirname (build);
+  g_autofree gchar *plugin_dir = g_build_filename (root, "plugin", "offauth", NULL);
+  g_autofree gchar *found = NULL;
+  g_autofree gchar *expected = g_canonicalize_filename (saved, NULL);
+  g_autofree gchar *none = NULL;
+
+  g_setenv ("TILL_ACQUIRER", "", TRUE);
+  none = offauth_demo_acquirer_find_program ();
+  g_assert_null (none);
+  g_unsetenv ("TILL_ACQUIRER");
+  g_setenv ("TILL_PLUGIN_PATH", plugin_dir, TRUE);
+  found = offauth_demo_acquirer_find_program ();
+  g_unsetenv ("TILL_PLUGIN_PATH");
+  g_setenv ("TILL_ACQUIRER", saved, TRUE);
+  g_assert_cmpstr (found, ==, expected);
+}
+
 /* The app killed with SIGKILL: no time for dispose or shutdown; the kernel kills the child
  * (PR_SET_PDEATHSIG). The "app" is this program in its --app mode. */
 static void
 test_demo_app_killed (void)
 {
   const char *argv[] = { self_path, "--app", NULL };
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autofree gchar *dir = g_build_filename (g_getenv ("TILL_DEMO_DIR"), "app", NULL);
   g_autoptr(GSubprocess) app = NULL;
   g_autoptr(GDataInputStream) lines = NULL;
@@ -513,6 +539,7 @@ test_demo_app_killed (void)
   pid_t pid;
 
   /* A demo of its own: this process's services hold theirs. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_setenv (launcher, "TILL_DEMO_DIR", dir, TRUE);
   app = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
@@ -568,6 +595,7 @@ main (int argc, char **argv)
   g_assert_no_error (error);
   g_setenv ("TILL_DEMO_DIR", demo_dir, TRUE);
 
+  g_test_add_func ("/DemoAcquirer/find-program", test_demo_find_program);
   g_test_add_func ("/DemoAcquirer/online", test_demo_online);
   g_test_add_func ("/DemoAcquirer/restart", test_demo_restart);
   g_test_add_func ("/DemoAcquirer/network", test_demo_network);
