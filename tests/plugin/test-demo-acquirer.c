@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -503,6 +504,12 @@ test_demo_unavailable (void)
   sell (service, OFFAUTH_DEMO_PAYER_POOR, 300);
 }
 
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* Where the program is found: TILL_ACQUIRER (empty: nowhere), else beside the build tree's
  * plugin. */
 static void
@@ -541,14 +548,22 @@ test_demo_app_killed (void)
   g_autofree gchar *line = NULL;
   pid_t pid;
 
-  /* A demo of its own: this process's services hold theirs. */
+  /* A demo of its own: this process's services hold theirs. The app goes with this test
+   * when an assertion ends it. */
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "TILL_DEMO_DIR", dir, TRUE);
   app = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (app));
-  line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
-  g_assert_no_error (error);
+  /* Its messages ("# …") first. */
+  do
+    {
+      g_free (line);
+      line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  while (line != NULL && g_str_has_prefix (line, "#"));
   g_assert_nonnull (line);
   g_assert_true (g_str_has_prefix (line, "acquirer "));
   pid = (pid_t) g_ascii_strtoll (line + strlen ("acquirer "), NULL, 10);
