@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "offauth-addin.h"
+#include "offauth-demo-page.h"
 #include "offauth-plugin-private.h"
 #include "offauth-sales-page.h"
 #include "offauth-status-pill.h"
@@ -26,6 +27,7 @@ struct _OffauthAddin
   GtkWidget      *pill;        /* owned by the host's window */
   GtkWidget      *page;        /* owned by the host's window */
   GtkWidget      *sales_page;  /* owned by the host's window */
+  GtkWidget      *demo_page;   /* the demo's only; owned by the host's window */
 };
 
 static void offauth_addin_iface_init (TillHostAddinInterface *iface);
@@ -83,6 +85,9 @@ offauth_addin_load (TillHostAddin *addin,
   till_host_add_merchant_page (host, "offauth", _("Offline payments"), self->page);
   self->sales_page = offauth_sales_page_new (self->service, host);
   till_host_add_merchant_page (host, "offauth-sales", _("Wallet sales"), self->sales_page);
+  if (offauth_service_is_demo (self->service))
+    till_host_add_merchant_page (host, "offauth-demo", _("Demo"),
+                                 self->demo_page = offauth_demo_page_new (self->service, host));
   offauth_plugin_watch_service (self->service, G_CALLBACK (offauth_addin_service_changed_cb), self);
   self->tick_id = g_timeout_add_seconds (30, offauth_addin_tick_cb, self);
   offauth_addin_service_changed_cb (self);
@@ -102,7 +107,9 @@ offauth_addin_unload (TillHostAddin *addin,
     till_host_remove_widget (host, self->page);
   if (self->sales_page != NULL)
     till_host_remove_widget (host, self->sales_page);
-  self->pill = self->page = self->sales_page = NULL;
+  if (self->demo_page != NULL)
+    till_host_remove_widget (host, self->demo_page);
+  self->pill = self->page = self->sales_page = self->demo_page = NULL;
   g_clear_object (&self->service);
 }
 

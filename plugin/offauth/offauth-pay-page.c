@@ -16,6 +16,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "offauth-demo.h"
 #include "offauth-pay-page.h"
 #include "offauth-plugin-private.h"
 #include "offauth-qr.h"
@@ -31,7 +32,9 @@ struct _OffauthPayPage
   GtkEntry        *entry;
   GtkProgressBar  *progress;
   GtkLabel        *feedback;
+  GtkWidget       *demo_box;
   GtkButton       *simulate_button;
+  GtkButton       *simulate_low_button;
 
   OffauthService  *service;
   /* The payment's task: a reference of the page's own while the request is made, then,
@@ -343,13 +346,17 @@ offauth_pay_page_demo_paid_cb (GObject      *source,
   offauth_pay_page_scan_simulated (self, code);
 }
 
-/* The demo's wallet signs on the service's worker, as a phone would on its own. */
+/* The demo's wallet signs on the service's worker, as a phone would on its own; the
+ * cashier chooses which of the demo's payers pays. */
 static void
 offauth_pay_page_simulate_clicked_cb (OffauthPayPage *self,
                                       GtkButton      *button)
 {
-  offauth_service_demo_pay_async (self->service, self->request, NULL, offauth_pay_page_demo_paid_cb,
-                                  g_object_ref (self));
+  guint payer = button == self->simulate_low_button ? OFFAUTH_DEMO_PAYER_POOR
+                                                    : OFFAUTH_DEMO_PAYER_RICH;
+
+  offauth_service_demo_pay_async (self->service, payer, self->request, NULL,
+                                  offauth_pay_page_demo_paid_cb, g_object_ref (self));
 }
 
 /* The request */
@@ -366,8 +373,7 @@ offauth_pay_page_show_request (OffauthPayPage *self)
 
   gtk_picture_set_paintable (self->qr_picture, qr);
   gtk_label_set_text (self->amount_label, scan);
-  gtk_widget_set_visible (GTK_WIDGET (self->simulate_button),
-                          offauth_service_is_demo (self->service));
+  gtk_widget_set_visible (GTK_WIDGET (self->demo_box), offauth_service_is_demo (self->service));
 }
 
 static void
@@ -518,7 +524,9 @@ offauth_pay_page_class_init (OffauthPayPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OffauthPayPage, entry);
   gtk_widget_class_bind_template_child (widget_class, OffauthPayPage, progress);
   gtk_widget_class_bind_template_child (widget_class, OffauthPayPage, feedback);
+  gtk_widget_class_bind_template_child (widget_class, OffauthPayPage, demo_box);
   gtk_widget_class_bind_template_child (widget_class, OffauthPayPage, simulate_button);
+  gtk_widget_class_bind_template_child (widget_class, OffauthPayPage, simulate_low_button);
   gtk_widget_class_bind_template_callback (widget_class, offauth_pay_page_entry_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, offauth_pay_page_entry_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, offauth_pay_page_simulate_clicked_cb);

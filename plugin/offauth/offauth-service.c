@@ -327,6 +327,9 @@ offauth_service_open_job (OffauthWorker   *worker,
       return FALSE;
     }
   offauth_worker_set_terminal (worker, open.terminal);
+  /* The demo's acquirer starts here, on the worker's thread, which it dies with. */
+  if (open.self->demo != NULL)
+    offauth_demo_start_acquirer (open.self->demo, open.terminal);
   opened = g_new0 (OffauthServiceOpened, 1);
   offauth_terminal_get_status (open.terminal, &opened->status);
   offauth_terminal_get_acquirer (open.terminal, &opened->acquirer_url, acquirer_pk);
@@ -671,6 +674,7 @@ offauth_service_accept_clock_finish (OffauthService  *self,
 
 typedef struct
 {
+  guint  payer;
   gchar *request;
   gchar *payment;
 } OffauthServiceDemoPay;
@@ -691,7 +695,7 @@ offauth_service_demo_pay_run (OffauthService  *self,
 {
   OffauthServiceDemoPay *d = data;
 
-  d->payment = offauth_demo_pay (self->demo, d->request, error);
+  d->payment = offauth_demo_pay (self->demo, d->payer, d->request, error);
   return d->payment != NULL;
 }
 
@@ -699,6 +703,7 @@ static const OffauthServiceCall demo_pay_call = { OFFAUTH_WORKER_SALE, offauth_s
 
 void
 offauth_service_demo_pay_async (OffauthService      *self,
+                                guint                payer,
                                 const char          *request_text,
                                 GCancellable        *cancellable,
                                 GAsyncReadyCallback  callback,
@@ -708,6 +713,7 @@ offauth_service_demo_pay_async (OffauthService      *self,
   OffauthServiceDemoPay *d;
 
   g_return_if_fail (OFFAUTH_IS_SERVICE (self));
+  g_return_if_fail (payer < OFFAUTH_DEMO_N_PAYERS);
   g_return_if_fail (request_text != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -718,6 +724,7 @@ offauth_service_demo_pay_async (OffauthService      *self,
       return;
     }
   d = g_new0 (OffauthServiceDemoPay, 1);
+  d->payer = payer;
   d->request = g_strdup (request_text);
   g_task_set_task_data (task, d, (GDestroyNotify) offauth_service_demo_pay_free);
   _offauth_service_call (self, task, &demo_pay_call);

@@ -138,8 +138,11 @@ gboolean        offauth_service_accept_clock_finish (OffauthService  *self,
                                                      GAsyncResult    *result,
                                                      GError         **error);
 
-/* SALE. Demo only: the local payer's wallet pays the request (as a phone would). */
+/* SALE. Demo only: one of the demo's payers pays the request with its wallet (as a phone
+ * would): 0, the payer with a high balance; 1, the one with a low balance (its offline sales
+ * are declined late at the next sync: OFFAUTH_DEMO_PAYER_* in offauth-demo.h). */
 void            offauth_service_demo_pay_async  (OffauthService  *self,
+                                                 guint            payer,
                                                  const char      *request_text,
                                                  GCancellable    *cancellable,
                                                  GAsyncReadyCallback callback,

@@ -590,7 +590,7 @@ test_service_demo (void)
   g_assert_no_error (request.error);
   g_assert_nonnull (request.text);
 
-  offauth_service_demo_pay_async (service, request.text, NULL, paid_cb, &pay);
+  offauth_service_demo_pay_async (service, OFFAUTH_DEMO_PAYER_RICH, request.text, NULL, paid_cb, &pay);
   iterate_until (&pay.done);
   g_assert_no_error (pay.error);
   g_assert_true (g_str_has_prefix (pay.text, "OA1P."));
