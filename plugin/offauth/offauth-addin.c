@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "offauth-addin.h"
+#include "offauth-pairing-page.h"
 #include "offauth-plugin-private.h"
 #include "offauth-status-pill.h"
 #include "offauth-terminal-page.h"
@@ -26,6 +27,7 @@ struct _OffauthAddin
 
   GtkWidget      *pill;        /* owned by the host's window */
   GtkWidget      *page;        /* owned by the host's window */
+  GtkWidget      *pairing;     /* owned by the host's window */
 };
 
 static void offauth_addin_iface_init (TillHostAddinInterface *iface);
@@ -130,6 +132,9 @@ offauth_addin_load (TillHostAddin *addin,
   self->page = offauth_terminal_page_new (self->service, host);
   till_host_add_status_widget (host, self->pill);
   till_host_add_merchant_page (host, "offauth", _("Offline payments"), self->page);
+  self->pairing = offauth_pairing_page_new (self->service, self->uploader);
+  /* Translators: the merchant page with the acquirer this kiosk uploads to */
+  till_host_add_merchant_page (host, "offauth-pairing", _("Pairing"), self->pairing);
   offauth_plugin_watch_service (self->service, G_CALLBACK (offauth_addin_service_changed_cb), self);
   g_signal_connect_object (self->uploader, "news", G_CALLBACK (offauth_addin_news_cb), self,
                            G_CONNECT_SWAPPED);
@@ -150,7 +155,9 @@ offauth_addin_unload (TillHostAddin *addin,
     till_host_remove_widget (host, self->pill);
   if (self->page != NULL)
     till_host_remove_widget (host, self->page);
-  self->pill = self->page = NULL;
+  if (self->pairing != NULL)
+    till_host_remove_widget (host, self->pairing);
+  self->pill = self->page = self->pairing = NULL;
   g_clear_object (&self->uploader);
   g_clear_object (&self->service);
 }

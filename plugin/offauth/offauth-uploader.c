@@ -26,7 +26,7 @@
 
 /* A request carries at most this many rows: building one is a worker slice, and a sale
  * waits for one slice at most. */
-#define UPLOAD_MAX_RECORDS  250
+#define UPLOAD_MAX_RECORDS  100
 #define UPLOAD_MAX_BYTES    (1024 * 1024)
 /* A new sale while online is uploaded after this many seconds, with those that follow. */
 #define UPLOAD_BATCH_DELAY  3
@@ -366,7 +366,7 @@ offauth_uploader_check (OffauthUploader *self)
 typedef enum
 {
   STEP_NEXT,     /* start the sync when none runs; build the next request, or find it done */
-  STEP_APPLY,    /* apply the answer, then as STEP_NEXT */
+  STEP_APPLY,    /* apply the answer (STEP_NEXT follows) */
   STEP_FINISH,   /* the sync is over (done or not): free it */
   STEP_TRUST,    /* load the trust bundle and the lists, count the late declines */
 } OffauthUploadStep;
@@ -448,6 +448,9 @@ offauth_uploader_load_trust (OffauthUploadJob *job,
     }
 }
 
+static gboolean offauth_uploader_job_step (OffauthUploadJob *job, OffauthUploader *self,
+                                           OffauthTerminal *terminal, GError **error);
+
 static gboolean
 offauth_uploader_job_run (OffauthService  *service,
                           OffauthTerminal *terminal,
@@ -456,7 +459,19 @@ offauth_uploader_job_run (OffauthService  *service,
 {
   OffauthUploadJob *job = data;
   OffauthUploader *self = job->self;
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok = offauth_uploader_job_step (job, self, terminal, error);
 
+  g_debug ("Uploader: step %d took %.1f ms", job->step, (g_get_monotonic_time () - start) / 1000.0);
+  return ok;
+}
+
+static gboolean
+offauth_uploader_job_step (OffauthUploadJob *job,
+                           OffauthUploader  *self,
+                           OffauthTerminal  *terminal,
+                           GError          **error)
+{
   switch (job->step)
     {
     case STEP_APPLY:
@@ -474,8 +489,9 @@ offauth_uploader_job_run (OffauthService  *service,
           g_message ("Uploader: verdicts not applied (they would change a final sale):\n%s",
                      report.refused);
         offauth_sync_report_clear (&report);
+        /* The next request is a slice of its own. */
+        return TRUE;
       }
-      G_GNUC_FALLTHROUGH;
     case STEP_NEXT:
       return offauth_uploader_next (job, terminal, error);
     case STEP_FINISH:
@@ -770,8 +786,10 @@ offauth_uploader_job_done_cb (GObject      *source,
     }
   switch (job->step)
     {
-    case STEP_NEXT:
     case STEP_APPLY:
+      offauth_uploader_push (self, STEP_NEXT, NULL);
+      break;
+    case STEP_NEXT:
       offauth_uploader_set_uploading (self, job->rows_left);
       offauth_uploader_update_state (self);
       if (job->request != NULL)
