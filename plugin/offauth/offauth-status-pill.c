@@ -12,6 +12,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "offauth-format.h"
+#include "offauth-pill-text.h"
 #include "offauth-plugin-private.h"
 #include "offauth-status-pill.h"
 #include "offauth-uploader.h"
@@ -60,32 +61,7 @@ offauth_status_pill_amount (OffauthStatusPill *self,
   return till_format_amount (value, self->host ? till_host_get_currency (self->host) : "");
 }
 
-/* "Offline · 12 waiting · €84.50", or "Offline · nothing waiting". */
-static gchar *
-offauth_status_pill_waiting_text (OffauthStatusPill           *self,
-                                  const char                  *mode,
-                                  const OffauthTerminalStatus *st,
-                                  gboolean                     with_total)
-{
-  g_autofree gchar *total = NULL;
-
-  if (st->unsettled_count == 0)
-    /* Translators: the status pill, e.g. "Online · nothing waiting" */
-    return g_strdup_printf (_("%s · nothing waiting"), mode);
-  if (!with_total)
-    /* Translators: the status pill, e.g. "Online · 12 waiting" */
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u waiting", "%s · %u waiting",
-                                         (gulong) st->unsettled_count),
-                            mode, (guint) st->unsettled_count);
-  total = offauth_status_pill_amount (self, st->unsettled_total);
-  /* Translators: the status pill, e.g. "Offline · 12 waiting · €54.00" */
-  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u waiting · %s",
-                                       "%s · %u waiting · %s", (gulong) st->unsettled_count),
-                          mode, (guint) st->unsettled_count, total);
-}
-
-/* One glance: can I sell, how much waits, am I online. Green only when online with nothing
- * waiting; amber while sales wait; blue while they go up; red when paused or stopped. */
+/* One glance: can I sell, how much waits, am I online (offauth-pill-text.c). */
 static void
 offauth_status_pill_update_pill (OffauthStatusPill           *self,
                                  const OffauthTerminalStatus *st)
@@ -93,47 +69,11 @@ offauth_status_pill_update_pill (OffauthStatusPill           *self,
   OffauthSyncState sync = self->uploader ? offauth_uploader_get_sync_state (self->uploader)
                                          : OFFAUTH_SYNC_UNPAIRED;
   guint64 late = self->uploader ? offauth_uploader_get_late_declines (self->uploader, NULL) : 0;
+  guint64 rows = self->uploader ? offauth_uploader_get_uploading (self->uploader) : 0;
+  const char *currency = self->host ? till_host_get_currency (self->host) : "";
   const char *colour, *icon;
-  g_autofree gchar *text = NULL;
+  g_autofree gchar *text = offauth_pill_text (sync, rows, st, currency, &colour, &icon);
 
-  if (st->state != OFFAUTH_REASON_NONE)
-    {
-      colour = "paused";
-      icon = "dialog-warning-symbolic";
-      /* Translators: the first word of the status pill: offline payments are paused */
-      text = offauth_status_pill_waiting_text (self, C_("status pill", "Paused"), st, TRUE);
-    }
-  else if (sync == OFFAUTH_SYNC_STOPPED)
-    {
-      colour = "paused";
-      icon = "dialog-error-symbolic";
-      /* Translators: the status pill: the acquirer refused the upload; tapping says why */
-      text = g_strdup (C_("status pill", "Sync stopped"));
-    }
-  else if (sync == OFFAUTH_SYNC_UPLOADING)
-    {
-      guint64 rows = offauth_uploader_get_uploading (self->uploader);
-
-      colour = "syncing";
-      icon = "emblem-synchronizing-symbolic";
-      /* Translators: the status pill: "Uploading · 37" (rows left to upload) */
-      text = g_strdup_printf (C_("status pill", "Uploading · %" G_GUINT64_FORMAT), rows);
-    }
-  else if (sync == OFFAUTH_SYNC_ONLINE || sync == OFFAUTH_SYNC_WAITING)
-    {
-      colour = st->unsettled_count > 0 ? "offline" : "online";
-      icon = "network-transmit-receive-symbolic";
-      /* Translators: the first word of the status pill: the acquirer answers */
-      text = offauth_status_pill_waiting_text (self, C_("status pill", "Online"), st, FALSE);
-    }
-  else
-    {
-      colour = "offline";
-      icon = sync == OFFAUTH_SYNC_CHECKING ? "content-loading-symbolic" : "network-offline-symbolic";
-      /* Translators: the first word of the status pill: the kiosk takes payments offline
-       * (it has no network to an acquirer) */
-      text = offauth_status_pill_waiting_text (self, C_("status pill", "Offline"), st, TRUE);
-    }
   gtk_label_set_text (self->label, text);
   gtk_image_set_from_icon_name (self->icon, icon);
   gtk_widget_set_css_classes (GTK_WIDGET (self->button), (const char *[]) { "status-pill", colour, NULL });

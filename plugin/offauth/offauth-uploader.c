@@ -47,7 +47,8 @@ struct _OffauthUploader
   gchar            *stop_reason;
   guint64           late_count;
   guint64           late_total;
-  gboolean          late_known;     /* counted once: later rises are news */
+  gboolean          late_known;     /* counted once since the start */
+  gboolean          verdicts_new;   /* this sync changed a sale: count the late declines */
   gboolean          pairing_problem;
   gboolean          work_offline;
 
@@ -379,7 +380,9 @@ typedef struct
   gchar            *bundle;        /* STEP_TRUST, may be NULL */
   GStrv             lists;         /* STEP_TRUST, may be NULL */
   guint             max_records;
+  gboolean          count_late;    /* STEP_TRUST: the sales changed, count them */
   /* Results */
+  guint             n_applied;     /* STEP_APPLY: verdicts that changed a sale */
   gchar            *request;       /* the next request, or NULL when done */
   guint64           rows_left;
   guint64           late_count;
@@ -434,7 +437,10 @@ offauth_uploader_load_trust (OffauthUploadJob *job,
         g_message ("Uploader: a revocation list was refused: %s", error->message);
       g_clear_error (&error);
     }
-  /* The late declines the merchant has to act on. */
+  /* The late declines the merchant has to act on: a scan of the sales, so only once after
+   * the start and after a sync that changed one. */
+  if (!job->count_late)
+    return;
   sales = offauth_terminal_list_sales (terminal, FALSE, 0, &error);
   for (guint i = 0; sales != NULL && i < sales->len; i++)
     {
@@ -485,6 +491,7 @@ offauth_uploader_job_step (OffauthUploadJob *job,
           }
         if (!offauth_sync_apply_answer (self->sync, job->answer, -1, &report, error))
           return FALSE;
+        job->n_applied = report.n_applied;
         if (report.refused != NULL)
           g_message ("Uploader: verdicts not applied (they would change a final sale):\n%s",
                      report.refused);
@@ -633,6 +640,9 @@ offauth_uploader_trust_cb (GObject      *source,
   job->self = g_object_ref (self);   /* lists_cb's */
   job->step = STEP_TRUST;
   job->bundle = bundle;
+  job->count_late = self->verdicts_new || !self->late_known;
+  job->n_applied = self->verdicts_new;
+  self->verdicts_new = FALSE;
   offauth_acquirer_client_revocations_async (client, NULL, self->cancellable,
                                              offauth_uploader_lists_cb, job);
 }
@@ -739,12 +749,15 @@ offauth_uploader_synced (OffauthUploader *self)
   offauth_uploader_fetch_trust (self);
 }
 
+/* applied: this sync changed sales (a rise then is news; the first count after the start
+ * is not, unless its sync brought it). */
 static void
 offauth_uploader_late_declines (OffauthUploader *self,
                                 guint64          count,
-                                guint64          total)
+                                guint64          total,
+                                gboolean         applied)
 {
-  gboolean rose = self->late_known && count > self->late_count;
+  gboolean rose = applied && count > self->late_count;
   guint64 new_count = count - MIN (count, self->late_count);
 
   self->late_known = TRUE;
@@ -787,6 +800,7 @@ offauth_uploader_job_done_cb (GObject      *source,
   switch (job->step)
     {
     case STEP_APPLY:
+      self->verdicts_new |= job->n_applied > 0;
       offauth_uploader_push (self, STEP_NEXT, NULL);
       break;
     case STEP_NEXT:
@@ -798,7 +812,8 @@ offauth_uploader_job_done_cb (GObject      *source,
         offauth_uploader_synced (self);
       break;
     case STEP_TRUST:
-      offauth_uploader_late_declines (self, job->late_count, job->late_total);
+      if (job->count_late)
+        offauth_uploader_late_declines (self, job->late_count, job->late_total, job->n_applied > 0);
       offauth_uploader_sync_end (self, TRUE);
       break;
     case STEP_FINISH:

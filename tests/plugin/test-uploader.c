@@ -19,6 +19,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "offauth-pill-text.h"
 #include "offauth-service-private.h"
 #include "offauth-uploader.h"
 
@@ -130,9 +131,10 @@ server_kill (void)
 /* A terminal NAME.db enrolled and pinned to the acquirer (registered there when `known`),
  * with `sales` offline sales of 10 cents made by e2e-sell. */
 static gchar *
-make_terminal (const char *name,
-               gboolean    known,
-               guint       sales)
+make_terminal_funded (const char *name,
+                      gboolean    known,
+                      guint       sales,
+                      const char *topup)
 {
   g_autofree gchar *db = g_strdup_printf ("%s.db", name);
   g_autofree gchar *merchant = g_strdup_printf ("shop-%s", name);
@@ -164,10 +166,18 @@ make_terminal (const char *name,
   g_file_set_contents (cred_path, cred, -1, &error);
   g_assert_no_error (error);
   if (known)
-    g_free (run (tool ("ACQUIRER"), "topup", "acq", cred, "10000000", NULL));
+    g_free (run (tool ("ACQUIRER"), "topup", "acq", cred, topup, NULL));
   if (sales > 0)
     g_free (run (tool ("SELL"), db, wallet, cred_file, n, "10", NULL));
   return g_build_filename (tmp, db, NULL);
+}
+
+static gchar *
+make_terminal (const char *name,
+               gboolean    known,
+               guint       sales)
+{
+  return make_terminal_funded (name, known, sales, "10000000");
 }
 
 /* The service on db and its uploader, once the terminal is open. */
@@ -452,6 +462,43 @@ news_cb (OffauthUploader    *uploader,
     *(gboolean *) user_data = TRUE;
 }
 
+static void
+late_news_cb (OffauthUploader    *uploader,
+              OffauthUploaderNews news,
+              guint64             count,
+              guint64             value,
+              gpointer            user_data)
+{
+  if (news == OFFAUTH_UPLOADER_NEWS_LATE_DECLINES)
+    *(guint64 *) user_data = count;
+}
+
+static gboolean
+no_late_declines (Kiosk *k)
+{
+  return offauth_uploader_get_late_declines (k->uploader, NULL) == 0;
+}
+
+/* A payer whose balance covers 2 of 5 sales: 3 declined late (insufficient funds), counted
+ * with their value, and told once. */
+static void
+test_late_declines (void)
+{
+  g_autofree gchar *db = make_terminal_funded ("e", TRUE, 5, "25");
+  Kiosk k = { 0 };
+  guint64 told = 0, total = 0;
+
+  if (server_pid == 0)
+    server_start ();
+  kiosk_open (&k, db);
+  g_signal_connect (k.uploader, "news", G_CALLBACK (late_news_cb), &told);
+  iterate_while (no_late_declines, &k, 30);
+  g_assert_cmpuint (offauth_uploader_get_late_declines (k.uploader, &total), ==, 3);
+  g_assert_cmpuint (total, ==, 30);
+  g_assert_cmpuint (told, ==, 3);
+  kiosk_close (&k);
+}
+
 /* A terminal the acquirer does not know: 403, syncing stops, the pairing is to check. */
 static void
 test_forbidden (void)
@@ -495,6 +542,46 @@ test_work_offline (void)
   kiosk_close (&k);
 }
 
+/* The pill in each state: its words and its colour (green only with nothing waiting). */
+static void
+test_pill_labels (void)
+{
+  static const struct
+  {
+    OffauthSyncState sync;
+    guint64          waiting;
+    OffauthReason    paused;
+    const char      *text;
+    const char      *colour;
+  } cases[] = {
+    { OFFAUTH_SYNC_ONLINE, 0, OFFAUTH_REASON_NONE, "Online · nothing waiting", "online" },
+    { OFFAUTH_SYNC_WAITING, 12, OFFAUTH_REASON_NONE, "Online · 12 waiting", "offline" },
+    { OFFAUTH_SYNC_WAITING, 1, OFFAUTH_REASON_NONE, "Online · 1 waiting", "offline" },
+    { OFFAUTH_SYNC_UPLOADING, 40, OFFAUTH_REASON_NONE, "Uploading · 37", "syncing" },
+    { OFFAUTH_SYNC_OFFLINE, 12, OFFAUTH_REASON_NONE, "Offline · 12 waiting · €84.50", "offline" },
+    { OFFAUTH_SYNC_OFFLINE, 0, OFFAUTH_REASON_NONE, "Offline · nothing waiting", "offline" },
+    { OFFAUTH_SYNC_UNPAIRED, 12, OFFAUTH_REASON_NONE, "Offline · 12 waiting · €84.50", "offline" },
+    { OFFAUTH_SYNC_CHECKING, 12, OFFAUTH_REASON_NONE, "Offline · 12 waiting · €84.50", "offline" },
+    { OFFAUTH_SYNC_OFFLINE, 12, OFFAUTH_REASON_OVER_TERMINAL_CAP, "Paused · 12 waiting · €84.50", "paused" },
+    { OFFAUTH_SYNC_STOPPED, 12, OFFAUTH_REASON_NONE, "Sync stopped", "paused" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      OffauthTerminalStatus st = { 0 };
+      const char *colour = NULL, *icon = NULL;
+      g_autofree gchar *text = NULL;
+
+      st.state = cases[i].paused;
+      st.unsettled_count = cases[i].waiting;
+      st.unsettled_total = cases[i].waiting ? 8450 : 0;
+      text = offauth_pill_text (cases[i].sync, 37, &st, "EUR", &colour, &icon);
+      g_assert_cmpstr (text, ==, cases[i].text);
+      g_assert_cmpstr (colour, ==, cases[i].colour);
+      g_assert_nonnull (icon);
+    }
+}
+
 static void
 fixture_setup (void)
 {
@@ -534,9 +621,11 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_assert_true (offauth_init ());
   fixture_setup ();
+  g_test_add_func ("/uploader/pill-labels", test_pill_labels);
   g_test_add_func ("/uploader/reconnect", test_reconnect);
   g_test_add_func ("/uploader/killed", test_killed);
   g_test_add_func ("/uploader/forbidden", test_forbidden);
+  g_test_add_func ("/uploader/late-declines", test_late_declines);
   g_test_add_func ("/uploader/work-offline", test_work_offline);
   ret = g_test_run ();
   fixture_teardown ();
