@@ -58,7 +58,7 @@ offauth_addin_service_changed_cb (OffauthAddin *self)
     till_host_notify_review (self->host, offauth_reason_message (st->state),
                              offauth_reason_detail (st->state), "offauth");
   else if (self->last_state != OFFAUTH_N_REASONS)
-    till_host_notify (self->host, _("Offline payments are possible again."), FALSE);
+    till_host_notify_review (self->host, _("Offline payments are possible again."), NULL, NULL);
   self->last_state = st->state;
 }
 

@@ -50,6 +50,8 @@ struct _OffauthUploader
   gboolean          late_known;     /* counted once since the start */
   gboolean          verdicts_new;   /* this sync changed a sale: count the late declines */
   gboolean          pairing_problem;
+  gboolean          refused_kiosk;  /* the last sync was answered 403 */
+  guint64           wrong_terminal; /* sales declined as made for another terminal or scope */
   gboolean          work_offline;
 
   /* Inputs of the state */
@@ -387,6 +389,7 @@ typedef struct
   guint64           rows_left;
   guint64           late_count;
   guint64           late_total;
+  guint64           wrong_terminal;
 } OffauthUploadJob;
 
 static void
@@ -450,6 +453,7 @@ offauth_uploader_load_trust (OffauthUploadJob *job,
         {
           job->late_count++;
           job->late_total += info->amount;
+          job->wrong_terminal += info->reason == OFFAUTH_SETTLE_WRONG_TERMINAL;
         }
     }
 }
@@ -569,6 +573,19 @@ offauth_uploader_sync_end (OffauthUploader *self,
     }
 }
 
+/* "Check the pairing": the acquirer does not know this kiosk (403), or declined sales as made
+ * for another merchant or scope. */
+static void
+offauth_uploader_update_pairing (OffauthUploader *self)
+{
+  gboolean problem = self->refused_kiosk || self->wrong_terminal > 0;
+
+  if (self->pairing_problem == problem)
+    return;
+  self->pairing_problem = problem;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAIRING_PROBLEM]);
+}
+
 static void
 offauth_uploader_stop (OffauthUploader *self,
                        const GError    *error)
@@ -576,7 +593,6 @@ offauth_uploader_stop (OffauthUploader *self,
   guint status = offauth_net_error_get_status (error);
   g_autofree gchar *why = NULL;
 
-  self->pairing_problem = status == 403;
   if (status == 403)
     why = g_strdup_printf (_("The acquirer does not know this kiosk (%s). Check the pairing on the "
                              "Pairing page, or ask the acquirer to register this terminal; then "
@@ -593,7 +609,8 @@ offauth_uploader_stop (OffauthUploader *self,
   g_free (self->stop_reason);
   self->stop_reason = g_steal_pointer (&why);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOP_REASON]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAIRING_PROBLEM]);
+  self->refused_kiosk = status == 403;
+  offauth_uploader_update_pairing (self);
   offauth_uploader_sync_end (self, TRUE);
   offauth_uploader_news (self, OFFAUTH_UPLOADER_NEWS_STOPPED, 0, 0);
 }
@@ -737,11 +754,8 @@ offauth_uploader_synced (OffauthUploader *self)
   self->max_records = UPLOAD_MAX_RECORDS;
   self->last_sync = g_get_real_time () / G_USEC_PER_SEC;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SYNC]);
-  if (self->pairing_problem)
-    {
-      self->pairing_problem = FALSE;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAIRING_PROBLEM]);
-    }
+  self->refused_kiosk = FALSE;
+  offauth_uploader_update_pairing (self);
   if (self->was_offline && self->drained_count > 0)
     offauth_uploader_news (self, OFFAUTH_UPLOADER_NEWS_DRAINED, self->drained_count,
                            self->drained_total);
@@ -813,7 +827,11 @@ offauth_uploader_job_done_cb (GObject      *source,
       break;
     case STEP_TRUST:
       if (job->count_late)
-        offauth_uploader_late_declines (self, job->late_count, job->late_total, job->n_applied > 0);
+        {
+          self->wrong_terminal = job->wrong_terminal;
+          offauth_uploader_update_pairing (self);
+          offauth_uploader_late_declines (self, job->late_count, job->late_total, job->n_applied > 0);
+        }
       offauth_uploader_sync_end (self, TRUE);
       break;
     case STEP_FINISH:
@@ -870,7 +888,11 @@ offauth_uploader_service_cb (OffauthUploader *self)
 static void
 offauth_uploader_acquirer_cb (OffauthUploader *self)
 {
-  /* A new pairing: whatever stopped the old one is gone; ask at once. */
+  /* A new pairing: whatever stopped the old one is gone (and what it declined as sold for
+   * another terminal is history); ask at once. */
+  self->refused_kiosk = FALSE;
+  self->wrong_terminal = 0;
+  offauth_uploader_update_pairing (self);
   self->probed = self->reachable = FALSE;
   self->failures = 0;
   if (self->stopped)
