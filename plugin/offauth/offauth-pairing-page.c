@@ -1,10 +1,10 @@
 /* offauth-pairing-page.c: the merchant's page about the acquirer: the pinned one's address,
  * key fingerprint and last sync, and pinning a new one.
  *
- * Pinning is a journaled row the engine writes (as `offauth-terminal acquirer` does), so it
- * runs on the service's worker; then the service gets a client for the new acquirer and the
- * uploader asks it at once, so that a kiosk the acquirer does not know is told now, not at
- * its first sale.
+ * Pinning is a journaled row the engine writes (as `offauth-terminal acquirer` does): the
+ * uploader pins on the service's worker, gives the service a client for the new acquirer
+ * and asks it at once, so that a kiosk the acquirer does not know is told now, not at its
+ * first sale.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -19,7 +19,6 @@
 #include "offauth-format.h"
 #include "offauth-pairing-page.h"
 #include "offauth-plugin-private.h"
-#include "offauth-service-private.h"
 
 struct _OffauthPairingPage
 {
@@ -53,39 +52,6 @@ enum
 };
 
 static GParamSpec *properties[N_PROPS];
-
-/* The pinned acquirer, read on the worker; or a new one, pinned there. */
-typedef struct
-{
-  gchar  *url;                        /* in: the new one; out: the pinned one (NULL: none) */
-  guint8  pk[OFFAUTH_PK_SIZE];
-  gboolean pin;
-} OffauthPairing;
-
-static void
-offauth_pairing_free (OffauthPairing *p)
-{
-  g_free (p->url);
-  g_free (p);
-}
-
-static gboolean
-offauth_pairing_run (OffauthService  *service,
-                     OffauthTerminal *terminal,
-                     gpointer         data,
-                     GError         **error)
-{
-  OffauthPairing *p = data;
-
-  if (p->pin)
-    return offauth_terminal_pin_acquirer (terminal, p->url, p->pk, error);
-  g_clear_pointer (&p->url, g_free);
-  if (!offauth_terminal_get_acquirer (terminal, &p->url, p->pk))
-    g_clear_pointer (&p->url, g_free);
-  return TRUE;
-}
-
-static const OffauthServiceCall pairing_call = { OFFAUTH_WORKER_STATUS, offauth_pairing_run };
 
 static void
 offauth_pairing_page_update_sync (OffauthPairingPage *self)
@@ -139,43 +105,39 @@ offauth_pairing_page_read_cb (GObject      *source,
                               gpointer      user_data)
 {
   g_autoptr(OffauthPairingPage) self = user_data;
-  OffauthPairing *p = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
+  g_autofree gchar *url = NULL;
+  g_autofree gchar *fingerprint = NULL;
+  guint8 pk[OFFAUTH_PK_SIZE];
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!offauth_uploader_read_pairing_finish (OFFAUTH_UPLOADER (source), result, &url, pk, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         adw_action_row_set_subtitle (self->url_row, error->message);
       return;
     }
-  if (p->url == NULL)
+  if (url == NULL)
     {
       adw_action_row_set_subtitle (self->url_row, _("None: this kiosk uploads to no acquirer"));
       adw_action_row_set_subtitle (self->key_row, "—");
       return;
     }
-  {
-    g_autofree gchar *fingerprint = offauth_root_fingerprint (p->pk);
-
-    adw_action_row_set_subtitle (self->url_row, p->url);
-    adw_action_row_set_subtitle (self->key_row, fingerprint);
-  }
+  fingerprint = offauth_root_fingerprint (pk);
+  adw_action_row_set_subtitle (self->url_row, url);
+  adw_action_row_set_subtitle (self->key_row, fingerprint);
 }
 
 /* Reads the pinned acquirer again (the worker's, at STATUS priority). */
 static void
 offauth_pairing_page_read (OffauthPairingPage *self)
 {
-  g_autoptr(GTask) task = NULL;
-
   if (offauth_service_get_state (self->service) != OFFAUTH_SERVICE_READY)
     return;
   g_cancellable_cancel (self->cancellable);
   g_set_object (&self->cancellable, NULL);
   self->cancellable = g_cancellable_new ();
-  task = g_task_new (self->service, self->cancellable, offauth_pairing_page_read_cb, g_object_ref (self));
-  g_task_set_task_data (task, g_new0 (OffauthPairing, 1), (GDestroyNotify) offauth_pairing_free);
-  _offauth_service_call (self->service, task, &pairing_call);
+  offauth_uploader_read_pairing_async (self->uploader, self->cancellable,
+                                       offauth_pairing_page_read_cb, g_object_ref (self));
 }
 
 /* The acquirer's key as `offauth-terminal acquirer --key` takes it: base64 or hex. */
@@ -219,20 +181,15 @@ offauth_pairing_page_pinned_cb (GObject      *source,
                                 gpointer      user_data)
 {
   g_autoptr(OffauthPairingPage) self = user_data;
-  OffauthPairing *p = g_task_get_task_data (G_TASK (result));
-  g_autoptr(OffauthAcquirerClient) client = NULL;
   g_autoptr(GError) error = NULL;
 
   self->pinning = FALSE;
-  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
-      (client = offauth_acquirer_client_new (p->url, 0, &error)) == NULL)
+  if (!offauth_uploader_pair_finish (OFFAUTH_UPLOADER (source), result, &error))
     {
       adw_action_row_set_subtitle (self->pair_row, error->message);
       offauth_pairing_page_changed_cb (self);
       return;
     }
-  /* The uploader asks the new acquirer at once. */
-  _offauth_service_set_acquirer (self->service, client);
   adw_action_row_set_subtitle (self->pair_row, _("Paired (journaled). Asking the acquirer…"));
   gtk_editable_set_text (GTK_EDITABLE (self->url_entry), "");
   gtk_editable_set_text (GTK_EDITABLE (self->key_entry), "");
@@ -242,22 +199,20 @@ offauth_pairing_page_pinned_cb (GObject      *source,
 static void
 offauth_pairing_page_pair_cb (OffauthPairingPage *self)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  OffauthPairing *p = g_new0 (OffauthPairing, 1);
+  g_autofree gchar *url = NULL;
+  guint8 pk[OFFAUTH_PK_SIZE];
 
-  if (!offauth_pairing_page_parse (self, &p->url, p->pk, &error))
+  if (!offauth_pairing_page_parse (self, &url, pk, &error))
     {
       adw_action_row_set_subtitle (self->pair_row, error->message);
-      offauth_pairing_free (p);
       return;
     }
-  p->pin = TRUE;
   self->pinning = TRUE;
   gtk_widget_set_sensitive (GTK_WIDGET (self->pair_button), FALSE);
-  task = g_task_new (self->service, NULL, offauth_pairing_page_pinned_cb, g_object_ref (self));
-  g_task_set_task_data (task, p, (GDestroyNotify) offauth_pairing_free);
-  _offauth_service_call (self->service, task, &pairing_call);
+  /* The uploader asks the new acquirer at once. */
+  offauth_uploader_pair_async (self->uploader, url, pk, NULL, offauth_pairing_page_pinned_cb,
+                               g_object_ref (self));
 }
 
 static void

@@ -1130,6 +1130,157 @@ offauth_uploader_init (OffauthUploader *self)
   self->max_records = UPLOAD_MAX_RECORDS;
 }
 
+/* Pairing: the pin is a job; the client follows on the main thread. */
+
+typedef struct
+{
+  gchar   *url;                      /* in: the new one; out: the pinned one (NULL: none) */
+  guint8   pk[OFFAUTH_PK_SIZE];
+  gboolean pin;
+} OffauthPairing;
+
+static void
+offauth_pairing_free (OffauthPairing *p)
+{
+  g_free (p->url);
+  g_free (p);
+}
+
+static gboolean
+offauth_pairing_run (OffauthService  *service,
+                     OffauthTerminal *terminal,
+                     gpointer         data,
+                     GError         **error)
+{
+  OffauthPairing *p = data;
+
+  if (p->pin)
+    return offauth_terminal_pin_acquirer (terminal, p->url, p->pk, error);
+  g_clear_pointer (&p->url, g_free);
+  if (!offauth_terminal_get_acquirer (terminal, &p->url, p->pk))
+    g_clear_pointer (&p->url, g_free);
+  return TRUE;
+}
+
+static const OffauthServiceCall pairing_call = { OFFAUTH_WORKER_STATUS, offauth_pairing_run };
+
+static void
+offauth_uploader_pairing_cb (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OffauthUploader *self = g_task_get_source_object (task);
+  OffauthPairing *p = g_task_get_task_data (G_TASK (result));
+  g_autoptr(OffauthAcquirerClient) client = NULL;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (p->pin)
+    {
+      if ((client = offauth_acquirer_client_new (p->url, 0, &error)) == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      /* notify::acquirer: the uploader asks the new acquirer at once. */
+      _offauth_service_set_acquirer (self->service, client);
+    }
+  {
+    OffauthPairing *out = g_new0 (OffauthPairing, 1);
+
+    out->url = g_steal_pointer (&p->url);
+    memcpy (out->pk, p->pk, OFFAUTH_PK_SIZE);
+    g_task_return_pointer (task, out, (GDestroyNotify) offauth_pairing_free);
+  }
+}
+
+static void
+offauth_uploader_pairing_start (OffauthUploader     *self,
+                                OffauthPairing      *p,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data,
+                                gpointer             source_tag)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) job = g_task_new (self->service, cancellable, offauth_uploader_pairing_cb, task);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (job, p, (GDestroyNotify) offauth_pairing_free);
+  _offauth_service_call (self->service, job, &pairing_call);
+}
+
+void
+offauth_uploader_pair_async (OffauthUploader     *self,
+                             const char          *url,
+                             const guint8         acquirer_pk[32],
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  OffauthPairing *p;
+
+  g_return_if_fail (OFFAUTH_IS_UPLOADER (self));
+  g_return_if_fail (url != NULL && acquirer_pk != NULL);
+
+  p = g_new0 (OffauthPairing, 1);
+  p->url = g_strdup (url);
+  memcpy (p->pk, acquirer_pk, OFFAUTH_PK_SIZE);
+  p->pin = TRUE;
+  offauth_uploader_pairing_start (self, p, cancellable, callback, user_data,
+                                  offauth_uploader_pair_async);
+}
+
+gboolean
+offauth_uploader_pair_finish (OffauthUploader  *self,
+                              GAsyncResult     *result,
+                              GError          **error)
+{
+  OffauthPairing *p;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  p = g_task_propagate_pointer (G_TASK (result), error);
+  g_clear_pointer (&p, offauth_pairing_free);
+  return !g_task_had_error (G_TASK (result));
+}
+
+void
+offauth_uploader_read_pairing_async (OffauthUploader     *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_return_if_fail (OFFAUTH_IS_UPLOADER (self));
+
+  offauth_uploader_pairing_start (self, g_new0 (OffauthPairing, 1), cancellable, callback,
+                                  user_data, offauth_uploader_read_pairing_async);
+}
+
+gboolean
+offauth_uploader_read_pairing_finish (OffauthUploader  *self,
+                                      GAsyncResult     *result,
+                                      gchar           **url,
+                                      guint8            acquirer_pk[32],
+                                      GError          **error)
+{
+  OffauthPairing *p;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if ((p = g_task_propagate_pointer (G_TASK (result), error)) == NULL)
+    return FALSE;
+  *url = g_steal_pointer (&p->url);
+  memcpy (acquirer_pk, p->pk, OFFAUTH_PK_SIZE);
+  offauth_pairing_free (p);
+  return TRUE;
+}
+
 /* Public */
 
 OffauthSyncState

@@ -63,6 +63,29 @@ guint64          offauth_uploader_get_late_declines (OffauthUploader *self,
 gboolean         offauth_uploader_get_pairing_problem (OffauthUploader *self);
 gboolean         offauth_uploader_get_work_offline (OffauthUploader *self);
 
+/* Pins a new acquirer (a journaled row, on the worker; url https, or http on loopback) and
+ * gives the service a client for it: the uploader asks it at once, so that a kiosk it does
+ * not know is told now ("pairing-problem", STOPPED). */
+void             offauth_uploader_pair_async     (OffauthUploader     *self,
+                                                  const char          *url,
+                                                  const guint8         acquirer_pk[32],
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean         offauth_uploader_pair_finish    (OffauthUploader     *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+/* The pinned acquirer, read on the worker: its URL (NULL when none) and key. */
+void             offauth_uploader_read_pairing_async  (OffauthUploader     *self,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gboolean         offauth_uploader_read_pairing_finish (OffauthUploader     *self,
+                                                       GAsyncResult        *result,
+                                                       gchar              **url,
+                                                       guint8               acquirer_pk[32],
+                                                       GError             **error);
+
 /* Probes, then syncs at once (after a stop too: the merchant says it is fixed). */
 void             offauth_uploader_sync_now       (OffauthUploader *self);
 /* TRUE: offline until set back to FALSE (a provider outage that still answers probes). */

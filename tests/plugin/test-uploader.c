@@ -542,6 +542,60 @@ test_work_offline (void)
   kiosk_close (&k);
 }
 
+static void
+result_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* Pinned to an acquirer that is not there: offline. Paired with the real one (as the pairing
+ * page does): it is asked at once, the sales go up, the new pin is read back. */
+static void
+test_pair (void)
+{
+  g_autofree gchar *db = make_terminal ("f", TRUE, 5);
+  g_autofree gchar *dead = g_strdup_printf ("http://127.0.0.1:%u", free_port ());
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autofree gchar *pinned = NULL;
+  g_autoptr(GAsyncResult) paired = NULL;
+  g_autoptr(GAsyncResult) read = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 pk[OFFAUTH_PK_SIZE], read_pk[OFFAUTH_PK_SIZE];
+  Kiosk k = { 0 };
+
+  g_free (run (tool ("TERMINAL"), "acquirer", "f.db", dead, "--key", acquirer_key, NULL));
+  if (server_pid == 0)
+    server_start ();
+  kiosk_open (&k, db);
+  iterate_while (not_offline, &k, 10);
+
+  g_assert_true (offauth_b64_decode_exact (acquirer_key, strlen (acquirer_key), pk, sizeof pk));
+  offauth_uploader_pair_async (k.uploader, url, pk, NULL, result_cb, &paired);
+  g_assert_true (offauth_uploader_pair_finish (k.uploader, wait_result (&paired), &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (offauth_acquirer_client_get_base_url (offauth_service_get_acquirer (k.service)), ==, url);
+  iterate_while (not_online, &k, 30);
+  g_assert_cmpint (offauth_uploader_get_last_sync (k.uploader), >, 0);
+  g_assert_cmpuint (acquirer_settled ("shop-f"), ==, 5);
+
+  offauth_uploader_read_pairing_async (k.uploader, NULL, result_cb, &read);
+  g_assert_true (offauth_uploader_read_pairing_finish (k.uploader, wait_result (&read), &pinned,
+                                                       read_pk, &error));
+  g_assert_cmpstr (pinned, ==, url);
+  g_assert_cmpmem (read_pk, sizeof read_pk, pk, sizeof pk);
+  kiosk_close (&k);
+}
+
 /* The pill in each state: its words and its colour (green only with nothing waiting). */
 static void
 test_pill_labels (void)
@@ -626,6 +680,7 @@ main (int argc, char **argv)
   g_test_add_func ("/uploader/killed", test_killed);
   g_test_add_func ("/uploader/forbidden", test_forbidden);
   g_test_add_func ("/uploader/late-declines", test_late_declines);
+  g_test_add_func ("/uploader/pair", test_pair);
   g_test_add_func ("/uploader/work-offline", test_work_offline);
   ret = g_test_run ();
   fixture_teardown ();
