@@ -852,7 +852,8 @@ offauth_uploader_sync_start (OffauthUploader *self)
       self->sync_again = TRUE;
       return;
     }
-  if (self->stopped || self->work_offline || !self->reachable ||
+  /* A probe under way syncs when it answers. */
+  if (self->stopped || self->work_offline || !self->reachable || self->probing ||
       offauth_service_get_acquirer (self->service) == NULL)
     return;
   self->syncing = TRUE;
