@@ -22,7 +22,7 @@ rule () {
 }
 
 app_headers='#include [<"](till-(window|cart|catalog|application|cash-provider)[^"]*\.h)'
-plugin_headers='#include [<"]offauth-(service|provider|addin|plugin|worker|demo|pay-page|status-pill|terminal-page|qr|result|format)[^"]*\.h'
+plugin_headers='#include [<"]offauth-(service|provider|addin|plugin|worker|demo|pay-page|status-pill|terminal-page|pairing-page|uploader|pill-text|qr|result|format)[^"]*\.h'
 engine_headers='#include [<"](offauth[^"]*|money)\.h'
 ui_headers='#include <(gtk/|adwaita|libpeas|libnotify|till\.h)'
 
@@ -41,8 +41,11 @@ rule "src/main.c src/till-*.c src/till-*.h" "the app never reaches the engine or
 rule plugin "the plugin never reaches the app (only libtill)" "$app_headers|till_(window|cart|catalog|application)_"
 rule tools "the tools never reach the app, libtill or the plugin" "$ui_headers|$app_headers|$plugin_headers|[^_]till_[a-z]"
 rule acquirer "the acquirer never reaches the app, libtill or the plugin" "$ui_headers|$app_headers|$plugin_headers|[^_]till_[a-z]"
-rule "fuzz bench" "fuzz and bench never reach the plugin or the app" \
+rule fuzz "the fuzzers never reach the plugin or the app" \
   "$ui_headers|$app_headers|$plugin_headers|offauth_service_"
+# offauth-upload-bench's room under test is the plugin's GTK-free service and uploader.
+rule bench "the benchmarks never reach the app or the plugin's views" \
+  "$ui_headers|$app_headers|#include [<\"]offauth-(provider|addin|plugin|pay-page|status-pill|terminal-page|pairing-page|qr|result|format)[^\"]*\.h"
 
 rule "plugin tools acquirer src" "the engine's internals and test hooks are for the engine and its tests" \
   '#include [<"]offauth-(terminal|testing)-private\.h'

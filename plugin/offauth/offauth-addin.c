@@ -11,16 +11,19 @@
 
 #include "offauth-addin.h"
 #include "offauth-demo-page.h"
+#include "offauth-pairing-page.h"
 #include "offauth-plugin-private.h"
 #include "offauth-sales-page.h"
 #include "offauth-status-pill.h"
 #include "offauth-terminal-page.h"
+#include "offauth-uploader.h"
 
 struct _OffauthAddin
 {
   GObject         parent_instance;
   TillHost       *host;        /* weak */
   OffauthService *service;
+  OffauthUploader *uploader;
   guint           tick_id;
   OffauthReason   last_state;  /* OFFAUTH_N_REASONS until the first status */
 
@@ -28,6 +31,7 @@ struct _OffauthAddin
   GtkWidget      *page;        /* owned by the host's window */
   GtkWidget      *sales_page;  /* owned by the host's window */
   GtkWidget      *demo_page;   /* the demo's only; owned by the host's window */
+  GtkWidget      *pairing;     /* owned by the host's window */
 };
 
 static void offauth_addin_iface_init (TillHostAddinInterface *iface);
@@ -55,10 +59,58 @@ offauth_addin_service_changed_cb (OffauthAddin *self)
   if (st->state == self->last_state || self->host == NULL)
     return;
   if (st->state != OFFAUTH_REASON_NONE)
-    till_host_notify (self->host, offauth_reason_message (st->state), TRUE);
+    till_host_notify_review (self->host, offauth_reason_message (st->state),
+                             offauth_reason_detail (st->state), "offauth");
   else if (self->last_state != OFFAUTH_N_REASONS)
-    till_host_notify (self->host, _("Offline payments are possible again."), FALSE);
+    till_host_notify_review (self->host, _("Offline payments are possible again."), NULL, NULL);
   self->last_state = st->state;
+}
+
+/* The uploader's news, in the shop's currency. */
+static void
+offauth_addin_news_cb (OffauthAddin        *self,
+                       OffauthUploaderNews  news,
+                       guint64              count,
+                       guint64              value)
+{
+  const char *currency = till_host_get_currency (self->host);
+  g_autofree gchar *amount = NULL;
+  g_autofree gchar *body = NULL;
+  guint64 late, late_total;
+
+  if (self->host == NULL)
+    return;
+  switch (news)
+    {
+    case OFFAUTH_UPLOADER_NEWS_LATE_DECLINES:
+      late = offauth_uploader_get_late_declines (self->uploader, &late_total);
+      amount = till_format_amount (late_total, currency);
+      /* Translators: "2 more sales were declined by the acquirer after the sale. 3 sales
+       * (€12.50) need you now." */
+      body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%u more sale was declined by the acquirer after the sale. "
+                                           "%u sales (%s) need you now.",
+                                           "%u more sales were declined by the acquirer after the sale. "
+                                           "%u sales (%s) need you now.", (gulong) count),
+                              (guint) count, (guint) late, amount);
+      till_host_notify_review (self->host, _("Late declines"), body, "offauth-sales");
+      break;
+    case OFFAUTH_UPLOADER_NEWS_DRAINED:
+      amount = till_format_amount (value, currency);
+      /* Translators: "Back online: 12 waiting sales (€84.50) are uploaded." */
+      body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "Back online: %u waiting sale (%s) is uploaded.",
+                                           "Back online: %u waiting sales (%s) are uploaded.",
+                                           (gulong) count), (guint) count, amount);
+      till_host_notify_review (self->host, _("Queue uploaded"), body, NULL);
+      break;
+    case OFFAUTH_UPLOADER_NEWS_STOPPED:
+      till_host_notify_review (self->host, _("Sync stopped"),
+                               offauth_uploader_get_stop_reason (self->uploader), "offauth-pairing");
+      break;
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 static gboolean
@@ -78,6 +130,7 @@ offauth_addin_load (TillHostAddin *addin,
   OffauthAddin *self = OFFAUTH_ADDIN (addin);
 
   self->service = g_object_ref (offauth_plugin_service (host));
+  self->uploader = g_object_ref (offauth_uploader_get (self->service));
   self->last_state = OFFAUTH_N_REASONS;
   self->pill = offauth_status_pill_new (self->service, host);
   self->page = offauth_terminal_page_new (self->service, host);
@@ -85,10 +138,15 @@ offauth_addin_load (TillHostAddin *addin,
   till_host_add_merchant_page (host, "offauth", _("Offline payments"), self->page);
   self->sales_page = offauth_sales_page_new (self->service, host);
   till_host_add_merchant_page (host, "offauth-sales", _("Wallet sales"), self->sales_page);
+  self->pairing = offauth_pairing_page_new (self->service, self->uploader);
+  /* Translators: the merchant page with the acquirer this kiosk uploads to */
+  till_host_add_merchant_page (host, "offauth-pairing", _("Pairing"), self->pairing);
   if (offauth_service_is_demo (self->service))
     till_host_add_merchant_page (host, "offauth-demo", _("Demo"),
                                  self->demo_page = offauth_demo_page_new (self->service, host));
   offauth_plugin_watch_service (self->service, G_CALLBACK (offauth_addin_service_changed_cb), self);
+  g_signal_connect_object (self->uploader, "news", G_CALLBACK (offauth_addin_news_cb), self,
+                           G_CONNECT_SWAPPED);
   self->tick_id = g_timeout_add_seconds (30, offauth_addin_tick_cb, self);
   offauth_addin_service_changed_cb (self);
 }
@@ -101,15 +159,19 @@ offauth_addin_unload (TillHostAddin *addin,
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (self->service, self);
+  g_signal_handlers_disconnect_by_data (self->uploader, self);
   if (self->pill != NULL)
     till_host_remove_widget (host, self->pill);
   if (self->page != NULL)
     till_host_remove_widget (host, self->page);
   if (self->sales_page != NULL)
     till_host_remove_widget (host, self->sales_page);
+  if (self->pairing != NULL)
+    till_host_remove_widget (host, self->pairing);
   if (self->demo_page != NULL)
     till_host_remove_widget (host, self->demo_page);
-  self->pill = self->page = self->sales_page = self->demo_page = NULL;
+  self->pill = self->page = self->sales_page = self->pairing = self->demo_page = NULL;
+  g_clear_object (&self->uploader);
   g_clear_object (&self->service);
 }
 
@@ -158,6 +220,7 @@ offauth_addin_finalize (GObject *object)
   OffauthAddin *self = OFFAUTH_ADDIN (object);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_object (&self->uploader);
   g_clear_object (&self->service);
   g_clear_weak_pointer (&self->host);
   G_OBJECT_CLASS (offauth_addin_parent_class)->finalize (object);

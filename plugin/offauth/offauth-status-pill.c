@@ -12,8 +12,10 @@
 #include <glib/gi18n-lib.h>
 
 #include "offauth-format.h"
+#include "offauth-pill-text.h"
 #include "offauth-plugin-private.h"
 #include "offauth-status-pill.h"
+#include "offauth-uploader.h"
 
 struct _OffauthStatusPill
 {
@@ -28,8 +30,13 @@ struct _OffauthStatusPill
   GtkLabel       *risk_oldest;
   GtkLabel       *risk_headroom;
   GtkLabel       *risk_trust;
+  GtkLabel       *risk_upload;
+  GtkLabel       *badge;
+  GtkButton      *sync_now_button;
+  GtkButton      *offline_button;
 
   OffauthService *service;
+  OffauthUploader *uploader;
   TillHost       *host;        /* weak: the window owns the pill */
 };
 
@@ -40,6 +47,7 @@ enum
   PROP_0,
   PROP_SERVICE,
   PROP_HOST,
+  PROP_UPLOADER,
   N_PROPS
 };
 
@@ -53,33 +61,38 @@ offauth_status_pill_amount (OffauthStatusPill *self,
   return till_format_amount (value, self->host ? till_host_get_currency (self->host) : "");
 }
 
-/* One glance: can I sell, how much waits. Never green while sales wait; there is no
- * acquirer yet, so the kiosk is offline and says so. */
+/* One glance: can I sell, how much waits, am I online (offauth-pill-text.c). */
 static void
 offauth_status_pill_update_pill (OffauthStatusPill           *self,
                                  const OffauthTerminalStatus *st)
 {
-  gboolean paused = st->state != OFFAUTH_REASON_NONE;
-  const char *classes[] = { "status-pill", paused ? "paused" : "offline", NULL };
-  /* Translators: the first word of the status pill: offline payments are paused, or the
-   * kiosk takes payments offline (it has no network to an acquirer) */
-  const char *mode = paused ? C_("status pill", "Paused") : C_("status pill", "Offline");
-  g_autofree gchar *total = offauth_status_pill_amount (self, st->unsettled_total);
-  g_autofree gchar *text = NULL;
+  OffauthSyncState sync = self->uploader ? offauth_uploader_get_sync_state (self->uploader)
+                                         : OFFAUTH_SYNC_UNPAIRED;
+  guint64 late = self->uploader ? offauth_uploader_get_late_declines (self->uploader, NULL) : 0;
+  guint64 rows = self->uploader ? offauth_uploader_get_uploading (self->uploader) : 0;
+  const char *currency = self->host ? till_host_get_currency (self->host) : "";
+  const char *colour, *icon;
+  g_autofree gchar *text = offauth_pill_text (sync, rows, st, currency, &colour, &icon);
 
-  if (st->unsettled_count > 0)
-    /* Translators: the status pill, e.g. "Offline · 12 waiting · €54.00" */
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u waiting · %s",
-                                         "%s · %u waiting · %s", (gulong) st->unsettled_count),
-                            mode, (guint) st->unsettled_count, total);
-  else
-    text = g_strdup_printf (_("%s · nothing waiting"), mode);
   gtk_label_set_text (self->label, text);
-  gtk_image_set_from_icon_name (self->icon,
-                                paused ? "dialog-warning-symbolic" : "network-offline-symbolic");
-  gtk_widget_set_css_classes (GTK_WIDGET (self->button), classes);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+  gtk_image_set_from_icon_name (self->icon, icon);
+  gtk_widget_set_css_classes (GTK_WIDGET (self->button), (const char *[]) { "status-pill", colour, NULL });
+  if (late > 0)
+    {
+      g_autofree gchar *count = g_strdup_printf ("%" G_GUINT64_FORMAT, late);
+      g_autofree gchar *spoken = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                               "%s; %s late decline needs you",
+                                                               "%s; %s late declines need you",
+                                                               (gulong) late), text, count);
+
+      gtk_label_set_text (self->badge, count);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, spoken, -1);
+    }
+  else
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->button),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+  gtk_widget_set_visible (GTK_WIDGET (self->badge), late > 0);
 }
 
 /* How many sales, or how much money, still fit under the caps. */
@@ -132,6 +145,51 @@ offauth_status_pill_trust (const OffauthTerminalStatus *st,
   return g_strdup_printf (_("Trust data from %s ago, valid %s more; %s"), age, left, lists);
 }
 
+/* The last successful upload and the buttons. */
+static void
+offauth_status_pill_update_upload (OffauthStatusPill *self,
+                                   OffauthSyncState   sync,
+                                   gint64             now)
+{
+  gint64 last = self->uploader ? offauth_uploader_get_last_sync (self->uploader) : 0;
+  gboolean offline = self->uploader && offauth_uploader_get_work_offline (self->uploader);
+  g_autofree gchar *text = NULL;
+
+  if (sync == OFFAUTH_SYNC_UNPAIRED)
+    text = g_strdup (_("Last upload: never (no acquirer is set up)"));
+  else if (last == 0)
+    text = g_strdup (_("Last upload: not since the app started"));
+  else
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (last);
+      g_autofree gchar *time = g_date_time_format (dt, "%X");
+      g_autofree gchar *age = offauth_format_duration (MAX (now - last, 1));
+
+      /* Translators: "Last upload: 14:02:11 (5 min ago)" */
+      text = g_strdup_printf (_("Last upload: %s (%s ago)"), time, age);
+    }
+  gtk_label_set_text (self->risk_upload, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_now_button), sync != OFFAUTH_SYNC_UNPAIRED && !offline);
+  gtk_widget_set_visible (GTK_WIDGET (self->offline_button), sync != OFFAUTH_SYNC_UNPAIRED);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sync_now_button), sync != OFFAUTH_SYNC_UPLOADING);
+  gtk_button_set_label (self->offline_button, offline ? _("Go back online") : _("Work offline now"));
+}
+
+static void
+offauth_status_pill_sync_now_cb (OffauthStatusPill *self)
+{
+  if (self->uploader != NULL)
+    offauth_uploader_sync_now (self->uploader);
+}
+
+static void
+offauth_status_pill_offline_cb (OffauthStatusPill *self)
+{
+  if (self->uploader != NULL)
+    offauth_uploader_set_work_offline (self->uploader,
+                                       !offauth_uploader_get_work_offline (self->uploader));
+}
+
 /* The money-at-risk popover. */
 static void
 offauth_status_pill_update_risk (OffauthStatusPill           *self,
@@ -142,12 +200,25 @@ offauth_status_pill_update_risk (OffauthStatusPill           *self,
   g_autofree gchar *total = offauth_status_pill_amount (self, st->unsettled_total);
   g_autofree gchar *text = NULL;
 
+  OffauthSyncState sync = self->uploader ? offauth_uploader_get_sync_state (self->uploader)
+                                         : OFFAUTH_SYNC_UNPAIRED;
+
   if (st->state != OFFAUTH_REASON_NONE)
     text = g_strdup_printf ("%s %s", offauth_reason_message (st->state),
                             error ? error : offauth_reason_detail (st->state));
-  else
+  else if (sync == OFFAUTH_SYNC_STOPPED)
+    text = g_strdup_printf ("%s %s", _("Sync stopped."), offauth_uploader_get_stop_reason (self->uploader));
+  else if (sync == OFFAUTH_SYNC_UNPAIRED)
     text = g_strdup (_("Offline payments are possible. No acquirer is connected yet: sales wait on "
                        "this kiosk until they are uploaded."));
+  else if (offauth_uploader_get_work_offline (self->uploader))
+    text = g_strdup (_("Working offline, as chosen: sales wait on this kiosk until you go back "
+                       "online."));
+  else if (sync == OFFAUTH_SYNC_OFFLINE)
+    text = g_strdup (_("The acquirer does not answer. Offline payments are possible; sales wait on "
+                       "this kiosk and go up by themselves once it answers."));
+  else
+    text = g_strdup (_("Online: sales go up to the acquirer by themselves."));
   gtk_label_set_text (self->risk_state, text);
   g_clear_pointer (&text, g_free);
 
@@ -178,6 +249,9 @@ offauth_status_pill_update_risk (OffauthStatusPill           *self,
 
   text = offauth_status_pill_trust (st, now);
   gtk_label_set_text (self->risk_trust, text);
+  g_clear_pointer (&text, g_free);
+
+  offauth_status_pill_update_upload (self, sync, now);
 }
 
 /* The terminal opens on the service's worker: neutral, not green, until it is ready. */
@@ -224,8 +298,14 @@ offauth_status_pill_new (OffauthService *service,
   g_return_val_if_fail (OFFAUTH_IS_SERVICE (service), NULL);
   g_return_val_if_fail (TILL_IS_HOST (host), NULL);
 
-  return g_object_new (OFFAUTH_TYPE_STATUS_PILL, "service", service, "host", host, NULL);
+  return g_object_new (OFFAUTH_TYPE_STATUS_PILL, "service", service, "host", host,
+                       "uploader", offauth_uploader_get (service), NULL);
 }
+
+/* What the pill shows of the uploader. */
+static const char *const uploader_props[] = {
+  "sync-state", "uploading", "last-sync", "stop-reason", "late-declines", "work-offline",
+};
 
 static void
 offauth_status_pill_constructed (GObject *object)
@@ -235,6 +315,15 @@ offauth_status_pill_constructed (GObject *object)
   G_OBJECT_CLASS (offauth_status_pill_parent_class)->constructed (object);
   offauth_plugin_watch_service (self->service,
                                 G_CALLBACK (offauth_status_pill_service_changed_cb), self);
+  if (self->uploader != NULL)
+    for (guint i = 0; i < G_N_ELEMENTS (uploader_props); i++)
+      {
+        g_autofree gchar *detail = g_strconcat ("notify::", uploader_props[i], NULL);
+
+        g_signal_connect_object (self->uploader, detail,
+                                 G_CALLBACK (offauth_status_pill_service_changed_cb), self,
+                                 G_CONNECT_SWAPPED);
+      }
   offauth_status_pill_service_changed_cb (self);
 }
 
@@ -245,6 +334,7 @@ offauth_status_pill_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), OFFAUTH_TYPE_STATUS_PILL);
   g_clear_object (&self->service);
+  g_clear_object (&self->uploader);
   g_clear_weak_pointer (&self->host);
   G_OBJECT_CLASS (offauth_status_pill_parent_class)->dispose (object);
 }
@@ -264,6 +354,9 @@ offauth_status_pill_set_property (GObject      *object,
       break;
     case PROP_HOST:
       g_set_weak_pointer (&self->host, g_value_get_object (value));
+      break;
+    case PROP_UPLOADER:
+      self->uploader = g_value_dup_object (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -285,6 +378,9 @@ offauth_status_pill_get_property (GObject    *object,
       break;
     case PROP_HOST:
       g_value_set_object (value, self->host);
+      break;
+    case PROP_UPLOADER:
+      g_value_set_object (value, self->uploader);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -308,6 +404,9 @@ offauth_status_pill_class_init (OffauthStatusPillClass *klass)
   properties[PROP_HOST] =
     g_param_spec_object ("host", NULL, NULL, TILL_TYPE_HOST,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_UPLOADER] =
+    g_param_spec_object ("uploader", NULL, NULL, OFFAUTH_TYPE_UPLOADER,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -320,10 +419,28 @@ offauth_status_pill_class_init (OffauthStatusPillClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OffauthStatusPill, risk_oldest);
   gtk_widget_class_bind_template_child (widget_class, OffauthStatusPill, risk_headroom);
   gtk_widget_class_bind_template_child (widget_class, OffauthStatusPill, risk_trust);
+  gtk_widget_class_bind_template_child (widget_class, OffauthStatusPill, risk_upload);
+  gtk_widget_class_bind_template_child (widget_class, OffauthStatusPill, badge);
+  gtk_widget_class_bind_template_child (widget_class, OffauthStatusPill, sync_now_button);
+  gtk_widget_class_bind_template_child (widget_class, OffauthStatusPill, offline_button);
+  gtk_widget_class_bind_template_callback (widget_class, offauth_status_pill_sync_now_cb);
+  gtk_widget_class_bind_template_callback (widget_class, offauth_status_pill_offline_cb);
 }
 
 static void
 offauth_status_pill_init (OffauthStatusPill *self)
 {
+  static gboolean styled;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The plugin's styles, once per process, for the display the app runs on. */
+  if (!styled && gdk_display_get_default () != NULL)
+    {
+      g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+      gtk_css_provider_load_from_resource (css, OFFAUTH_RESOURCE_PATH "/ui/offauth.css");
+      gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+      styled = TRUE;
+    }
 }
