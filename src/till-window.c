@@ -76,6 +76,7 @@ struct _TillWindow
   GtkButton           *quit_button;
   GtkButton           *lock_button;
   GtkStack            *merchant_pages;
+  GtkFlowBox          *merchant_tabs;
   TillReportPage      *today_page;
 
   GSettings           *settings;
@@ -1103,6 +1104,62 @@ host_add_status_widget (TillHost  *host,
   gtk_box_append (TILL_WINDOW (host)->status_box, widget);
 }
 
+/* The merchant area's tabs: a toggle button per page of merchant_pages, in a flow box that
+ * wraps. The stack stays the one truth: a tab shows its page, and the visible page marks its
+ * tab. */
+
+static void
+merchant_tab_toggled_cb (GtkToggleButton *button,
+                         TillWindow      *self)
+{
+  if (gtk_toggle_button_get_active (button))
+    gtk_stack_set_visible_child_name (self->merchant_pages,
+                                      g_object_get_data (G_OBJECT (button), "page-name"));
+}
+
+static void
+merchant_tabs_sync (TillWindow *self)
+{
+  const char *visible = gtk_stack_get_visible_child_name (self->merchant_pages);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->merchant_tabs));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *button = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
+      const char *name = g_object_get_data (G_OBJECT (button), "page-name");
+
+      g_signal_handlers_block_by_func (button, merchant_tab_toggled_cb, self);
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), g_strcmp0 (name, visible) == 0);
+      g_signal_handlers_unblock_by_func (button, merchant_tab_toggled_cb, self);
+    }
+}
+
+static void
+merchant_tabs_rebuild (TillWindow *self)
+{
+  g_autoptr(GtkSelectionModel) pages = gtk_stack_get_pages (self->merchant_pages);
+  GtkToggleButton *group = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->merchant_tabs))) != NULL)
+    gtk_flow_box_remove (self->merchant_tabs, child);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (pages)); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (pages), i);
+      GtkStackPage *page = GTK_STACK_PAGE (item);
+      GtkWidget *button = gtk_toggle_button_new_with_label (gtk_stack_page_get_title (page));
+
+      g_object_set_data_full (G_OBJECT (button), "page-name", g_strdup (gtk_stack_page_get_name (page)), g_free);
+      if (group != NULL)
+        gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (button), group);
+      else
+        group = GTK_TOGGLE_BUTTON (button);
+      g_signal_connect (button, "toggled", G_CALLBACK (merchant_tab_toggled_cb), self);
+      gtk_flow_box_append (self->merchant_tabs, button);
+    }
+  merchant_tabs_sync (self);
+}
+
 static void
 host_add_merchant_page (TillHost   *host,
                         const char *id,
@@ -1117,6 +1174,7 @@ host_add_merchant_page (TillHost   *host,
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), page);
   gtk_stack_add_titled (TILL_WINDOW (host)->merchant_pages, scroller, id, title);
+  merchant_tabs_rebuild (TILL_WINDOW (host));
 }
 
 static void
@@ -1130,7 +1188,10 @@ host_remove_widget (TillHost  *host,
   if (parent == GTK_WIDGET (self->status_box))
     gtk_box_remove (self->status_box, widget);
   else if (scroller != NULL && gtk_widget_get_parent (scroller) == GTK_WIDGET (self->merchant_pages))
-    gtk_stack_remove (self->merchant_pages, scroller);
+    {
+      gtk_stack_remove (self->merchant_pages, scroller);
+      merchant_tabs_rebuild (self);
+    }
 }
 
 static void
@@ -1340,6 +1401,10 @@ till_window_constructed (GObject *object)
   GtkGesture *tap;
 
   G_OBJECT_CLASS (till_window_parent_class)->constructed (object);
+
+  g_signal_connect_object (self->merchant_pages, "notify::visible-child",
+                           G_CALLBACK (merchant_tabs_sync), self, G_CONNECT_SWAPPED);
+  merchant_tabs_rebuild (self);
 
   g_assert (self->catalog != NULL);
   adw_window_title_set_title (self->window_title, till_catalog_get_name (self->catalog));
@@ -1564,6 +1629,7 @@ till_window_class_init (TillWindowClass *klass)
   CHILD (quit_button);
   CHILD (lock_button);
   CHILD (merchant_pages);
+  CHILD (merchant_tabs);
   CHILD (today_page);
 #undef CHILD
   gtk_widget_class_bind_template_callback (widget_class, product_activated_cb);
