@@ -775,14 +775,11 @@ offauth_terminal_check_state (OffauthTerminal *t,
 /* Status */
 
 void
-offauth_terminal_get_status (OffauthTerminal       *t,
-                             OffauthTerminalStatus *st)
+offauth_terminal_get_status_quick (OffauthTerminal       *t,
+                                   OffauthTerminalStatus *st)
 {
-  g_autoptr(OffauthStmt) s = NULL;
-  g_autoptr(GError) error = NULL;
   GHashTableIter iter;
   gpointer value;
-  gboolean row;
 
   g_return_if_fail (t != NULL);
   g_return_if_fail (st != NULL);
@@ -818,7 +815,20 @@ offauth_terminal_get_status (OffauthTerminal       *t,
   st->oldest_unsettled_time = t->unsettled_count + t->waiting_online ? t->oldest_unsettled : 0;
   st->journal_rows = t->last_seq;
   memcpy (st->journal_head, t->last_hash, OFFAUTH_HASH_SIZE);
+}
 
+void
+offauth_terminal_get_status (OffauthTerminal       *t,
+                             OffauthTerminalStatus *st)
+{
+  g_autoptr(OffauthStmt) s = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean row;
+
+  g_return_if_fail (t != NULL);
+  g_return_if_fail (st != NULL);
+
+  offauth_terminal_get_status_quick (t, st);
   /* The status has no error to return: the counts stay 0, and the failure is logged. */
   if ((s = _offauth_db_stmt (t, ST_COUNTS, &error)) == NULL || !_offauth_db_step (t, s, &row, &error))
     {

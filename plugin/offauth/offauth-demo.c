@@ -126,7 +126,7 @@ offauth_demo_refresh_trust (OffauthTerminal  *terminal,
   OffauthTerminalStatus st;
   gboolean enrolled, bundle_ages, lists_age;
 
-  offauth_terminal_get_status (terminal, &st);
+  offauth_terminal_get_status_quick (terminal, &st);
   enrolled = st.enrolled;
   bundle_ages = st.bundle_expires_at < now + 7 * 86400;
   lists_age = st.n_revocation_lists == 0 || st.oldest_revocation_issued_at + 6 * 3600 < now;
@@ -336,7 +336,7 @@ offauth_demo_prepare_acquirer (OffauthDemo      *demo,
     return FALSE;
   memcpy (acquirer_pk, key->pk, OFFAUTH_PK_SIZE);
 
-  offauth_terminal_get_status (terminal, &st);
+  offauth_terminal_get_status_quick (terminal, &st);
   terminal_pk = offauth_b64_encode (st.terminal_public_key, OFFAUTH_PK_SIZE);
   offauth_terminal_status_clear (&st);
   registered = g_key_file_get_string (state, "acquirer", "terminal", NULL);

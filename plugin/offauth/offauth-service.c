@@ -38,6 +38,10 @@ struct _OffauthService
   OffauthTerminalStatus  status;
   GPtrArray             *after_open;   /* verifications asked for while STARTING */
   OffauthAcquirerClient *acquirer;     /* the pinned acquirer's, or NULL */
+
+  /* The worker's: the last counts read (offauth_terminal_get_status), carried by the quick
+   * status read after every other call */
+  guint64                counts[3];
   gboolean               online;
 };
 
@@ -202,16 +206,37 @@ offauth_service_apply_status_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* On the worker: the status with its counts read again, kept for the quick reads. */
+static void
+offauth_service_read_status (OffauthService        *self,
+                             OffauthTerminal       *terminal,
+                             OffauthTerminalStatus *status)
+{
+  offauth_terminal_get_status (terminal, status);
+  self->counts[0] = status->n_sales;
+  self->counts[1] = status->n_credentials;
+  self->counts[2] = status->n_negative;
+}
+
 /* On the worker, after a call. */
 static void
 offauth_service_post_status (OffauthService  *self,
-                             OffauthTerminal *terminal)
+                             OffauthTerminal *terminal,
+                             gboolean         counts)
 {
   OffauthServiceStatusUpdate *u = g_new0 (OffauthServiceStatusUpdate, 1);
   GSource *source = g_idle_source_new ();
 
   u->self = g_object_ref (self);
-  offauth_terminal_get_status (terminal, &u->status);
+  if (counts)
+    offauth_service_read_status (self, terminal, &u->status);
+  else
+    {
+      offauth_terminal_get_status_quick (terminal, &u->status);
+      u->status.n_sales = self->counts[0];
+      u->status.n_credentials = self->counts[1];
+      u->status.n_negative = self->counts[2];
+    }
   /* Always through the main context's loop: "notify" updates widgets. At the
    * tasks' priority, so that a call's callback finds the status it left. */
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
@@ -242,7 +267,7 @@ offauth_service_call_job (OffauthWorker   *worker,
       return FALSE;
     }
   ok = call->run (self, terminal, g_task_get_task_data (task), &error);
-  offauth_service_post_status (self, terminal);
+  offauth_service_post_status (self, terminal, call->counts);
   if (ok)
     g_task_return_boolean (task, TRUE);
   else
@@ -331,7 +356,7 @@ offauth_service_open_job (OffauthWorker   *worker,
   if (open.self->demo != NULL)
     offauth_demo_start_acquirer (open.self->demo, open.terminal);
   opened = g_new0 (OffauthServiceOpened, 1);
-  offauth_terminal_get_status (open.terminal, &opened->status);
+  offauth_service_read_status (open.self, open.terminal, &opened->status);
   offauth_terminal_get_acquirer (open.terminal, &opened->acquirer_url, acquirer_pk);
   g_task_return_pointer (task, opened, (GDestroyNotify) offauth_service_opened_free);
   return FALSE;
@@ -526,7 +551,7 @@ offauth_service_refresh_run (OffauthService  *self,
   return TRUE;
 }
 
-static const OffauthServiceCall refresh_call = { OFFAUTH_WORKER_STATUS, offauth_service_refresh_run };
+static const OffauthServiceCall refresh_call = { OFFAUTH_WORKER_STATUS, offauth_service_refresh_run, TRUE };
 
 void
 offauth_service_refresh (OffauthService *self)
