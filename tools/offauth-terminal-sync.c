@@ -129,7 +129,8 @@ progress (const SyncSummary *s, OffauthSync *sync, gboolean last)
     return;
   if (!last)
     {
-      g_printerr (_("\rSyncing: %" PRIu64 " of %" PRIu64 " rows uploaded"),
+      g_printerr ("\r");
+      g_printerr (_("Syncing: %" PRIu64 " of %" PRIu64 " rows uploaded"),
                   s->rows - MIN (s->rows, offauth_sync_rows_left (sync)), s->rows);
       shown = TRUE;
     }

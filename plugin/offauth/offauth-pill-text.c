@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "money.h"
@@ -64,7 +66,7 @@ offauth_pill_text (OffauthSyncState             sync,
       *colour = "syncing";
       *icon = "emblem-synchronizing-symbolic";
       /* Translators: the status pill: "Uploading · 37" (rows left to upload) */
-      return g_strdup_printf (C_("status pill", "Uploading · %" G_GUINT64_FORMAT), uploading);
+      return g_strdup_printf (C_("status pill", "Uploading · %" PRIu64), uploading);
     case OFFAUTH_SYNC_ONLINE:
     case OFFAUTH_SYNC_WAITING:
       *colour = st->unsettled_count > 0 ? "offline" : "online";

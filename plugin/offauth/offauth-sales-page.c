@@ -125,7 +125,8 @@ offauth_sales_day_text (guint32 key)
   g_autoptr(GDateTime) dt = g_date_time_new_local ((gint) (key / 10000), (gint) (key / 100 % 100),
                                                    (gint) (key % 100), 0, 0, 0);
 
-  /* Translators: a day in the status view's day filter (see g_date_time_format) */
+  /* Translators: a day in the status view's day filter (see g_date_time_format)
+   * xgettext:no-c-format */
   return dt != NULL ? g_date_time_format (dt, _("%A %x")) : g_strdup ("—");
 }
 
