@@ -7,7 +7,7 @@
  * the sales view, a badge on the pill, a notification (with WALKTHROUGH_DUNST=1, checked in
  * dunst's history) whose Review opens the sales view; "Top up demo payer" and Sync now: the
  * sale settles; the end-of-day report shows the day. A kiosk nobody enrolled shows the red
- * pill. TILL_SCREENSHOT_DIR=DIR saves each step as walkthrough-*-WxH.png.
+ * pill (a subprocess). TILL_SCREENSHOT_DIR=DIR saves each step as walkthrough-*-WxH.png.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -112,38 +112,26 @@ pill_text_cb (GtkLabel   *pill,
     kill (held_acquirer, SIGSTOP);
 }
 
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  text)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), text) == 0;
+}
+
 /* The first button under root with that label. */
 static GtkWidget *
 find_button (GtkWidget  *root,
              const char *text)
 {
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (c)), text) == 0)
-        return c;
-      if ((found = find_button (c, text)) != NULL)
-        return found;
-    }
-  return NULL;
+  return find_first (root, is_button_labelled, text);
 }
 
-/* A label under root whose text holds fragment (a toast's title, for one). */
-static GtkWidget *
-find_label_with (GtkWidget  *root,
-                 const char *fragment)
+static gboolean
+is_label_with (GtkWidget     *widget,
+               gconstpointer  fragment)
 {
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_LABEL (c) && strstr (gtk_label_get_text (GTK_LABEL (c)), fragment) != NULL)
-        return c;
-      if ((found = find_label_with (c, fragment)) != NULL)
-        return found;
-    }
-  return NULL;
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), fragment) != NULL;
 }
 
 /* The merchant area, unlocked, showing one of its pages. */
@@ -234,29 +222,19 @@ acquirer_pid (void)
   return 0;
 }
 
-/* The list view under root (the sales view's: the drop-downs' own are left out). */
-static GtkWidget *
-find_sales_list (GtkWidget *root)
+/* The sales view's list (the drop-downs' own lists are left out). */
+static gboolean
+is_sales_list (GtkWidget     *widget,
+               gconstpointer  unused)
 {
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_DROP_DOWN (c))
-        continue;
-      if (GTK_IS_LIST_VIEW (c))
-        return c;
-      if ((found = find_sales_list (c)) != NULL)
-        return found;
-    }
-  return NULL;
+  return GTK_IS_LIST_VIEW (widget) && gtk_widget_get_ancestor (widget, GTK_TYPE_DROP_DOWN) == NULL;
 }
 
 /* The sales view: its rows (OffauthSaleItem). */
 static GListModel *
 sales_rows (void)
 {
-  GtkWidget *list = find_sales_list (show_merchant_page ("offauth-sales"));
+  GtkWidget *list = find_first (show_merchant_page ("offauth-sales"), is_sales_list, NULL);
 
   if (list == NULL)
     fail ("the sales view has no list of sales");
@@ -385,7 +363,8 @@ test_network_back (void)
   click (button);
   lock_merchant ();
   end = g_get_monotonic_time () + UPLOAD_SECONDS * G_USEC_PER_SEC;
-  while (strstr (status_pill (), "Online · nothing waiting") == NULL && g_get_monotonic_time () < end)
+  while (strstr (status_pill (), "Online · nothing waiting") == NULL &&
+         g_get_monotonic_time () < end)
     {
       g_main_context_iteration (NULL, FALSE);
       if (!shot && held_acquirer != 0 && strstr (status_pill (), "Uploading · 4") != NULL)
@@ -435,8 +414,9 @@ assert_dunst_received (const char *summary)
       g_spawn_sync (NULL, (gchar **) close_all, NULL,
                     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
                     NULL, NULL, NULL, NULL, NULL, NULL);
-      if (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                        NULL, NULL, &out, NULL, NULL, NULL) && out != NULL &&
+      if (g_spawn_sync (NULL, (gchar **) argv, NULL,
+                        G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                        NULL, NULL, NULL) && out != NULL &&
           strstr (out, summary) != NULL)
         return;
     }
@@ -465,7 +445,7 @@ test_late_decline (void)
   g_test_message ("with the late decline, the pill: %s", status_pill ());
   /* The message on screen, with its Review button. */
   end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while ((toast = find_label_with (GTK_WIDGET (window), "Late declines")) == NULL &&
+  while ((toast = find_first (GTK_WIDGET (window), is_label_with, "Late declines")) == NULL &&
          g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, FALSE);
   if (toast == NULL)
@@ -475,8 +455,16 @@ test_late_decline (void)
   if (g_strcmp0 (g_getenv ("WALKTHROUGH_DUNST"), "1") == 0)
     assert_dunst_received ("Late declines");
 
-  /* Review: the PIN, then the sales view. */
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.review", "s", "offauth-sales");
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (toast)),
+                            "1 more sale was declined by the acquirer after the sale. "
+                            "1 sale (€6.50) needs you now."));
+  /* Review (the message's button): the PIN, then the sales view. */
+  {
+    GtkWidget *review = find_button (GTK_WIDGET (window), "Review");
+
+    g_assert_nonnull (review);
+    g_signal_emit_by_name (review, "clicked");
+  }
   wait_page ("merchant");
   g_assert_true (type_pin ("1234"));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child ("merchant_pages"))), ==,
@@ -534,6 +522,22 @@ test_end_of_day (void)
   lock_merchant ();
 }
 
+/* The red pill: a kiosk nobody enrolled pauses offline payments (a window of its own, in a
+ * subprocess, without the demo). */
+static void
+test_paused (void)
+{
+  if (g_test_subprocess ())
+    {
+      wait_status_for ("Paused", 20);
+      assert_pill_colour ("paused");
+      screenshot ("walkthrough-11-paused");
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc,
       char **argv)
@@ -543,8 +547,12 @@ main (int argc,
   g_autoptr(GError) error = NULL;
   g_autofree gchar *demo_dir = NULL;
   g_autofree gchar *book = NULL;
+  gboolean paused = FALSE;
   int rc;
 
+  for (int i = 0; i < argc; i++)
+    if (g_str_equal (argv[i], "--GTestSubprocess"))
+      paused = TRUE;   /* the only subprocess */
   if (g_getenv ("TILL_ACQUIRER") == NULL || *g_getenv ("TILL_ACQUIRER") == '\0')
     g_error ("TILL_ACQUIRER must name the build's acquirer/offauth-acquirer");
   demo_dir = g_dir_make_tmp ("till-walkthrough-XXXXXX", &error);
@@ -562,6 +570,12 @@ main (int argc,
   adw_init ();
   settings = g_settings_new (SCHEMA_ID);
   g_settings_set_uint (settings, "auto-return-seconds", 60);
+  if (paused)
+    {
+      g_autofree gchar *db = g_build_filename (demo_dir, "nobody-enrolled.db", NULL);
+
+      g_settings_set_string (settings, "terminal-db", db);
+    }
   pill_texts = g_ptr_array_new_with_free_func (g_free);
 
   app = till_application_new ();
@@ -571,7 +585,7 @@ main (int argc,
   catalog = till_catalog_new_from_resource ("/io/github/tillpos/Till/catalog/festival.ini", &error);
   g_assert_no_error (error);
   window_catalog = catalog;
-  window_demo = TRUE;
+  window_demo = !paused;
   make_window ();
   spin (500);
 
@@ -582,10 +596,17 @@ main (int argc,
   g_test_add_func ("/Till/Walkthrough/late-decline", test_late_decline);
   g_test_add_func ("/Till/Walkthrough/top-up", test_top_up);
   g_test_add_func ("/Till/Walkthrough/end-of-day", test_end_of_day);
+  g_test_add_func ("/Till/Walkthrough/paused", test_paused);
   rc = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));
   spin (200);
+  {
+    const char *rm[] = { "rm", "-rf", demo_dir, NULL };
+
+    /* The terminal, the acquirer's database, the sales book: this process's own. */
+    g_spawn_sync (NULL, (gchar **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  }
   g_ptr_array_unref (pill_texts);
   return rc;
 }

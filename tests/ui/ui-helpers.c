@@ -86,6 +86,24 @@ find (GtkWidget *root, GType type, const char *css_class, const char *name)
   return NULL;
 }
 
+GtkWidget *
+find_first (GtkWidget      *root,
+            UiWidgetMatch   match,
+            gconstpointer   data)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (match (c, data))
+        return c;
+      if ((found = find_first (c, match, data)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 void
 add_product (const char *name)
 {

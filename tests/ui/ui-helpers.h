@@ -31,6 +31,11 @@ GtkWidget   *find               (GtkWidget  *root,
                                  GType       type,
                                  const char *css_class,
                                  const char *name);
+/* The first widget under root (depth first) that match accepts. */
+typedef gboolean (*UiWidgetMatch) (GtkWidget *widget, gconstpointer data);
+GtkWidget   *find_first         (GtkWidget     *root,
+                                 UiWidgetMatch  match,
+                                 gconstpointer  data);
 void         add_product        (const char *name);
 /* Saves the window as TILL_SCREENSHOT_DIR/NAME-WxH.png when that is set. */
 void         screenshot         (const char *name);
