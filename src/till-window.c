@@ -1454,7 +1454,12 @@ till_window_constructed (GObject *object)
         gtk_label_set_wrap (GTK_LABEL (text), TRUE);
         gtk_label_set_justify (GTK_LABEL (text), GTK_JUSTIFY_CENTER);
         if (i >= 4)
-          gtk_label_set_max_width_chars (GTK_LABEL (text), 20);
+          {
+            gtk_label_set_max_width_chars (GTK_LABEL (text), 20);
+            /* Naturally on one line: GTK's default for a wrapping label is its narrowest
+             * width, which stacked "Quit the kiosk" on three lines with room to spare. */
+            gtk_label_set_natural_wrap_mode (GTK_LABEL (text), GTK_NATURAL_WRAP_NONE);
+          }
       }
   }
 
