@@ -1217,14 +1217,19 @@ host_notify_review (TillHost   *host,
                     const char *review_page)
 {
   TillWindow *self = TILL_WINDOW (host);
-  g_autofree gchar *text = body != NULL ? g_strdup_printf ("%s: %s", title, body) : g_strdup (title);
+  /* "Late declines: 2 more sales…", but "Offline payments are paused on this kiosk. The
+   * kiosk…" when the title is a sentence of its own. */
+  gboolean sentence = g_str_has_suffix (title, ".") || g_str_has_suffix (title, "!") ||
+                      g_str_has_suffix (title, "?");
+  g_autofree gchar *text = body == NULL ? g_strdup (title)
+                           : g_strdup_printf (sentence ? "%s %s" : "%s: %s", title, body);
   AdwToast *toast = adw_toast_new (text);
   GAction *review = g_action_map_lookup_action (G_ACTION_MAP (self), "review");
 
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  adw_toast_set_timeout (toast, 0);   /* until dismissed: the merchant acts on it */
   if (review_page != NULL)
     {
+      adw_toast_set_timeout (toast, 0);   /* until dismissed: the merchant acts on it */
       /* Translators: the button of a notification (and of the message on screen) that
        * opens the merchant's page about it, behind the PIN */
       adw_toast_set_button_label (toast, C_("notification", "Review"));
@@ -1449,7 +1454,12 @@ till_window_constructed (GObject *object)
         gtk_label_set_wrap (GTK_LABEL (text), TRUE);
         gtk_label_set_justify (GTK_LABEL (text), GTK_JUSTIFY_CENTER);
         if (i >= 4)
-          gtk_label_set_max_width_chars (GTK_LABEL (text), 20);
+          {
+            gtk_label_set_max_width_chars (GTK_LABEL (text), 20);
+            /* Naturally on one line: GTK's default for a wrapping label is its narrowest
+             * width, which stacked "Quit the kiosk" on three lines with room to spare. */
+            gtk_label_set_natural_wrap_mode (GTK_LABEL (text), GTK_NATURAL_WRAP_NONE);
+          }
       }
   }
 

@@ -85,14 +85,25 @@ offauth_addin_news_cb (OffauthAddin        *self,
     case OFFAUTH_UPLOADER_NEWS_LATE_DECLINES:
       late = offauth_uploader_get_late_declines (self->uploader, &late_total);
       amount = till_format_amount (late_total, currency);
-      /* Translators: "2 more sales were declined by the acquirer after the sale. 3 sales
-       * (€12.50) need you now." */
-      body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                           "%u more sale was declined by the acquirer after the sale. "
-                                           "%u sales (%s) need you now.",
-                                           "%u more sales were declined by the acquirer after the sale. "
-                                           "%u sales (%s) need you now.", (gulong) count),
-                              (guint) count, (guint) late, amount);
+      /* Two sentences, each with its own plural: "1 more sale was declined by the acquirer
+       * after the sale. 3 sales (€12.50) need you now." */
+      {
+        g_autofree gchar *more = NULL;
+        g_autofree gchar *need = NULL;
+
+        /* Translators: the first sentence of the late-decline notification */
+        more = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "%u more sale was declined by the acquirer "
+                                             "after the sale.",
+                                             "%u more sales were declined by the acquirer "
+                                             "after the sale.", (gulong) count), (guint) count);
+        /* Translators: the second sentence of the late-decline notification, e.g. "3 sales
+         * (€12.50) need you now." */
+        need = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u sale (%s) needs you now.",
+                                             "%u sales (%s) need you now.", (gulong) late),
+                                (guint) late, amount);
+        body = g_strdup_printf ("%s %s", more, need);
+      }
       till_host_notify_review (self->host, _("Late declines"), body, "offauth-sales");
       break;
     case OFFAUTH_UPLOADER_NEWS_DRAINED:

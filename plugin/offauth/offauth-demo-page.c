@@ -17,6 +17,7 @@
 #include "offauth-demo-page.h"
 #include "offauth-plugin-private.h"
 #include "offauth-service-private.h"
+#include "offauth-uploader.h"
 
 /* What "Top up demo payer" credits: €50.00. */
 #define DEMO_TOPUP 5000
@@ -94,8 +95,12 @@ offauth_demo_page_started_cb (GObject      *source,
   if (error != NULL)
     offauth_demo_page_notify (self, error->message, TRUE);
   else
-    offauth_demo_page_notify (self, _("The network is back: the kiosk uploads what waited."),
-                              FALSE);
+    {
+      offauth_demo_page_notify (self, _("The network is back: the kiosk uploads what waited."),
+                                FALSE);
+      /* At once, not at the uploader's next back-off, which may be minutes away. */
+      offauth_uploader_sync_now (offauth_uploader_get (self->service));
+    }
   offauth_demo_page_update (self);
 }
 
@@ -108,6 +113,9 @@ offauth_demo_page_network_clicked_cb (OffauthDemoPage *self)
     {
       offauth_demo_acquirer_stop (self->acquirer);
       offauth_demo_page_notify (self, _("Network down: the kiosk goes offline."), FALSE);
+      /* The uploader finds out now (its sync fails), so the pill says Offline at once, not
+       * at the next timed sync. */
+      offauth_uploader_sync_now (offauth_uploader_get (self->service));
       return;
     }
   self->busy = TRUE;

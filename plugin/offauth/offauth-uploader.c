@@ -181,6 +181,8 @@ offauth_uploader_set_uploading (OffauthUploader *self,
   if (self->uploading == rows)
     return;
   self->uploading = rows;
+  /* The state first: the pill reads both, and "Uploading · 0" is no state. */
+  offauth_uploader_update_state (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPLOADING]);
 }
 
