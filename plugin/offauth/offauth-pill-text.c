@@ -65,8 +65,11 @@ offauth_pill_text (OffauthSyncState             sync,
     case OFFAUTH_SYNC_UPLOADING:
       *colour = "syncing";
       *icon = "emblem-synchronizing-symbolic";
-      /* Translators: the status pill: "Uploading · 37" (rows left to upload) */
-      return g_strdup_printf (C_("status pill", "Uploading · %" PRIu64), uploading);
+      /* The sales that wait, which the merchant counts; the rows left when only other
+       * rows go up (a write-off, a retry asked). */
+      /* Translators: the status pill: "Uploading · 37" (sales being uploaded) */
+      return g_strdup_printf (C_("status pill", "Uploading · %" PRIu64),
+                              st->unsettled_count > 0 ? st->unsettled_count : uploading);
     case OFFAUTH_SYNC_ONLINE:
     case OFFAUTH_SYNC_WAITING:
       *colour = st->unsettled_count > 0 ? "offline" : "online";

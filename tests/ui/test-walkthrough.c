@@ -367,7 +367,7 @@ test_network_back (void)
          g_get_monotonic_time () < end)
     {
       g_main_context_iteration (NULL, FALSE);
-      if (!shot && held_acquirer != 0 && strstr (status_pill (), "Uploading · 4") != NULL)
+      if (!shot && held_acquirer != 0 && strstr (status_pill (), "Uploading · 3") != NULL)
         {
           shot = TRUE;
           assert_pill_colour ("syncing");
