@@ -111,6 +111,7 @@ struct _TillWindow
   guint                pin_wait_timeout;
   gchar               *last_receipt;
   gchar               *review_page;      /* the merchant page to show once unlocked */
+  AdwToast            *last_toast;       /* weak: the last plain message on screen */
 
   /* Kiosk: nothing closes the window but the merchant's Quit */
   gboolean             kiosk;
@@ -1202,6 +1203,11 @@ host_notify (TillHost   *host,
   TillWindow *self = TILL_WINDOW (host);
   AdwToast *toast = adw_toast_new (message);
 
+  /* A newer state supersedes the last message ("Network back" after "Network down"): the
+   * old one goes rather than wait its turn in the queue. */
+  if (self->last_toast != NULL)
+    adw_toast_dismiss (self->last_toast);
+  g_set_weak_pointer (&self->last_toast, toast);
   adw_toast_set_priority (toast, urgent ? ADW_TOAST_PRIORITY_HIGH : ADW_TOAST_PRIORITY_NORMAL);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
   /* Urgent news also goes to the desktop, for a merchant away from the kiosk. With no
@@ -1539,6 +1545,7 @@ till_window_finalize (GObject *object)
 
   g_clear_pointer (&self->providers, g_ptr_array_unref);
   g_clear_pointer (&self->review_page, g_free);
+  g_clear_weak_pointer (&self->last_toast);
   g_clear_object (&self->book);
   g_clear_object (&self->settings);
   g_clear_object (&self->catalog);
