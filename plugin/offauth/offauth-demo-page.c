@@ -219,9 +219,6 @@ offauth_demo_page_init (OffauthDemoPage *self)
                                                   &self->topup_row);
   gtk_widget_add_css_class (GTK_WIDGET (self->topup_button), "demo-topup");
   gtk_button_set_label (self->topup_button, _("Top up demo payer"));
-  adw_action_row_set_subtitle (self->topup_row,
-                               _("Its offline sales are declined late, for lack of funds. A top-up "
-                                 "of €50.00 settles them at the next sync."));
   g_signal_connect_swapped (self->topup_button, "clicked",
                             G_CALLBACK (offauth_demo_page_topup_clicked_cb), self);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), group);
@@ -239,6 +236,15 @@ offauth_demo_page_new (OffauthService *service,
   self = g_object_new (OFFAUTH_TYPE_DEMO_PAGE, NULL);
   self->service = g_object_ref (service);
   g_set_weak_pointer (&self->host, host);
+  {
+    g_autofree gchar *topup = till_format_amount (DEMO_TOPUP, till_host_get_currency (host));
+    g_autofree gchar *subtitle =
+      /* Translators: %s is the amount of the top-up, such as "€50.00" */
+      g_strdup_printf (_("Its offline sales are declined late, for lack of funds. A top-up of %s "
+                         "settles them at the next sync."), topup);
+
+    adw_action_row_set_subtitle (self->topup_row, subtitle);
+  }
   demo = _offauth_service_get_demo (service);
   if (demo != NULL && offauth_demo_get_acquirer (demo) != NULL)
     {
