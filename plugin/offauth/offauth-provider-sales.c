@@ -12,7 +12,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "offauth-provider-sales.h"
-#include "offauth-service-private.h"
+#include "offauth-service-sales.h"
 #include "offauth-sync.h"
 
 typedef struct
@@ -66,19 +66,23 @@ offauth_provider_sales_settlement (OffauthSaleState  state,
     }
 }
 
-static gboolean
-offauth_provider_sales_run (OffauthService   *service,
-                            OffauthTerminal  *terminal,
-                            gpointer          data,
-                            GError          **error)
+/* On the main thread: the listing's sales of the time asked, as the app's rows. */
+static void
+offauth_provider_sales_listed_cb (GObject      *source,
+                                  GAsyncResult *result,
+                                  gpointer      user_data)
 {
-  ListSales *list = data;
+  g_autoptr(GTask) task = user_data;
+  ListSales *list = g_task_get_task_data (task);
   g_autoptr(GArray) infos = NULL;
+  GError *error = NULL;
 
-  infos = offauth_terminal_list_sales (terminal, FALSE, OFFAUTH_SALE_WAITING, error);
-
+  infos = offauth_service_list_sales_finish (OFFAUTH_SERVICE (source), result, &error);
   if (infos == NULL)
-    return FALSE;
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   list->sales = g_ptr_array_new_with_free_func ((GDestroyNotify) till_provider_sale_free);
   for (guint i = 0; i < infos->len; i++)
     {
@@ -101,32 +105,11 @@ offauth_provider_sales_run (OffauthService   *service,
       sale->state_name = g_strdup (name);
       g_ptr_array_add (list->sales, sale);
     }
-  return TRUE;
+  g_task_return_pointer (task, g_steal_pointer (&list->sales), (GDestroyNotify) g_ptr_array_unref);
 }
 
-/* Listing is never urgent: a sale goes first. */
-static const OffauthServiceCall list_sales_call = {
-  OFFAUTH_WORKER_BACKGROUND, offauth_provider_sales_run
-};
-
-/* The service's call path wants the service as its task's source; the caller's task is the
- * provider's. */
-static void
-offauth_provider_sales_listed_cb (GObject      *source,
-                                  GAsyncResult *result,
-                                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ListSales *list = g_task_get_task_data (G_TASK (result));
-  GError *error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, g_steal_pointer (&list->sales),
-                           (GDestroyNotify) g_ptr_array_unref);
-}
-
+/* The status view's listing: in slices on the worker, so that a sale at start-up waits for
+ * one slice at most, never for a million sales. */
 void
 offauth_provider_sales_list_async (GObject             *source,
                                    OffauthService      *service,
@@ -137,14 +120,13 @@ offauth_provider_sales_list_async (GObject             *source,
                                    gpointer             user_data)
 {
   GTask *task = g_task_new (source, cancellable, callback, user_data);
-  g_autoptr(GTask) call = g_task_new (service, cancellable, offauth_provider_sales_listed_cb, task);
   ListSales *list = g_new0 (ListSales, 1);
 
   g_task_set_source_tag (task, offauth_provider_sales_list_async);
   list->since = since;
   list->until = until;
-  g_task_set_task_data (call, list, (GDestroyNotify) list_sales_free);
-  _offauth_service_call (service, call, &list_sales_call);
+  g_task_set_task_data (task, list, (GDestroyNotify) list_sales_free);
+  offauth_service_list_sales_async (service, cancellable, offauth_provider_sales_listed_cb, task);
 }
 
 GPtrArray *
